@@ -1,0 +1,1 @@
+"""The identity service: who may use the extranet, and how they prove it."""
