@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PACKAGES := lib/extranet-common services/identity services/planning \
-	services/timesheets services/notifications services/requests gateway
+	services/timesheets services/notifications services/requests gateway deploy
 PYPROJECTS := $(addsuffix /pyproject.toml,$(PACKAGES))
 STAMP := $(VENV)/.installed
 
@@ -22,7 +22,7 @@ $(STAMP): $(PYPROJECTS) requirements-dev.txt
 
 run: $(STAMP)
 	./deploy/ensure-servers.sh rabbitmq
-	$(BIN)/python deploy/run.py
+	$(BIN)/python -m extranet_dev.run
 
 test: $(STAMP)
 	./deploy/ensure-servers.sh rabbitmq-management postgresql

@@ -75,17 +75,30 @@ class ServiceDatabase(Database):
                 self._signal()
 
     def start(self):
+        self._running = True
         self.container.spawn_managed_thread(self._relay_forever)
+
+    def stop(self):
+        self._running = False
+        self._signal()
+        super().stop()
+
+    def kill(self):
+        self._running = False
+        self._signal()
+        super().kill()
 
     def _signal(self):
         if not self._wake.ready():
             self._wake.send(True)
 
     def _relay_forever(self):
-        while True:
+        while self._running:
             with eventlet.Timeout(self._interval, False):
                 self._wake.wait()
             self._wake = Event()
+            if not self._running:
+                return
             try:
                 while self.relay() > 0:
                     pass

@@ -7,16 +7,26 @@ Anything else that escapes a service is a bug and reaches the caller as a
 RemoteError.
 """
 
+import json
+
 from nameko.exceptions import deserialize_to_instance
 
 
 class ServiceError(Exception):
-    """Base of the expected errors: the caller's mistake, not ours."""
+    """Base of the expected errors: the caller's mistake, not ours.
+
+    nameko sends an exception's ``args`` over the wire and turns every value
+    that is not a string, list or dict into a string, so ``fields`` and
+    ``data`` travel as JSON text and numbers, booleans and None keep their
+    type. A JSON string in place of ``fields`` means "rebuilt from the wire".
+    """
 
     code = "ERROR"
 
-    def __init__(self, message: str, fields: dict | None = None, data=None):
-        super().__init__(message, fields or {}, data)
+    def __init__(self, message: str, fields: dict | str | None = None, data=None):
+        if isinstance(fields, str):
+            fields, data = json.loads(fields), json.loads(data)
+        super().__init__(message, json.dumps(fields or {}), json.dumps(data))
 
     @property
     def message(self) -> str:
@@ -24,11 +34,11 @@ class ServiceError(Exception):
 
     @property
     def fields(self) -> dict:
-        return self.args[1]
+        return json.loads(self.args[1])
 
     @property
     def data(self):
-        return self.args[2]
+        return json.loads(self.args[2])
 
 
 @deserialize_to_instance

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from extranet_common.messaging import Messaging
@@ -79,3 +79,23 @@ class Session(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class OutgoingEmail(Base):
+    """An account email waiting to be handed to the notifications service.
+
+    Written in the same transaction as the account change, so an invitation
+    or a reset link is never lost when notifications is away, and deleted as
+    soon as notifications has taken it: the link it carries is a secret, so
+    it does not stay here and never goes on the bus.
+    """
+
+    __tablename__ = "outgoing_emails"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    template: Mapped[str] = mapped_column(String(60))
+    recipient: Mapped[str] = mapped_column(String(320))
+    context: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -5,11 +5,13 @@ from datetime import timedelta
 
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
+from nameko.timer import timer
 
 from extranet_common.db import ServiceDatabase
 from extranet_common.errors import EXPECTED_ERRORS, NotFound
+from extranet_common.health import Health
 from extranet_common.rpc import TimedRpcProxy
-from identity import accounts
+from identity import accounts, mail
 from identity.models import MESSAGING, Base
 
 _log = logging.getLogger(__name__)
@@ -17,7 +19,7 @@ _log = logging.getLogger(__name__)
 rpc = rpc(expected_exceptions=EXPECTED_ERRORS)
 
 
-class IdentityService:
+class IdentityService(Health):
     name = "identity"
 
     config = Config()
@@ -82,7 +84,8 @@ class IdentityService:
                 phone,
                 ref,
             )
-        self._send(outcome)
+            mail.queue(session, outcome.emails)
+        self._deliver()
         return outcome.result
 
     @rpc
@@ -101,7 +104,8 @@ class IdentityService:
             outcome = accounts.register(
                 session, self.settings, first_name, last_name, email, password
             )
-        self._send(outcome)
+            mail.queue(session, outcome.emails)
+        self._deliver()
         return outcome.result
 
     @rpc
@@ -128,16 +132,20 @@ class IdentityService:
     def request_password_reset(self, email):
         with self.db.get_session() as session:
             outcome = accounts.request_password_reset(session, self.settings, email)
-        self._send(outcome)
+            mail.queue(session, outcome.emails)
+        self._deliver()
 
     @rpc
     def reset_password(self, token, password):
         with self.db.get_session() as session:
             outcome = accounts.reset_password(session, self.settings, token, password)
-        self._send(outcome)
+            mail.queue(session, outcome.emails)
+        self._deliver()
 
-    def _send(self, outcome: accounts.Outcome) -> None:
-        for email in outcome.emails:
-            self.notifications_rpc.send_email(
-                email["template"], email["to"], email["context"]
-            )
+    @timer(interval=5)
+    def deliver_waiting_emails(self):
+        """Retry the account emails that notifications could not take yet."""
+        self._deliver()
+
+    def _deliver(self) -> None:
+        mail.deliver(self.db.get_session, self.notifications_rpc.send_email)

@@ -208,3 +208,30 @@ def test_password_rules(password, accepted):
     from identity.passwords import problem
 
     assert (problem(password) is None) is accepted
+
+
+def test_account_emails_wait_for_notifications_then_leave(db_session, settings, agency):
+    from sqlalchemy.orm import sessionmaker
+
+    from identity import mail
+    from identity.models import OutgoingEmail
+
+    outcome = accounts.invite_caregiver(
+        db_session, settings, agency["id"], "Lucas", "Bernard", "lucas@example.org"
+    )
+    mail.queue(db_session, outcome.emails)
+    db_session.commit()
+    factory = sessionmaker(bind=db_session.get_bind())
+    sent = []
+
+    def away(*args):
+        raise ConnectionError("notifications is away")
+
+    assert mail.deliver(factory, away) == 0
+    assert db_session.query(OutgoingEmail).count() == 1
+    assert mail.deliver(factory, lambda *args: sent.append(args)) == 1
+
+    db_session.expire_all()
+    assert db_session.query(OutgoingEmail).count() == 0
+    assert sent[0][0] == "invitation"
+    assert sent[0][1] == "lucas@example.org"

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 16:34:36.076976
+Create Date: 2026-12-03 16:41:47.883924
 """
 
 import sqlalchemy as sa
@@ -57,6 +57,25 @@ def upgrade() -> None:
             batch_op.f("ix_outbox_events_published_at"), ["published_at"], unique=False
         )
 
+    op.create_table(
+        "outgoing_emails",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("template", sa.String(length=60), nullable=False),
+        sa.Column("recipient", sa.String(length=320), nullable=False),
+        sa.Column("context", sa.Text(), nullable=False),
+        sa.Column(
+            "created_at",
+            extranet_common.types.UtcDateTime(timezone=True),
+            nullable=False,
+        ),
+        sa.Column(
+            "claimed_at",
+            extranet_common.types.UtcDateTime(timezone=True),
+            nullable=True,
+        ),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
     op.create_table(
         "parked_events",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -204,6 +223,7 @@ def downgrade() -> None:
     op.drop_table("users")
     op.drop_table("processed_events")
     op.drop_table("parked_events")
+    op.drop_table("outgoing_emails")
     with op.batch_alter_table("outbox_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outbox_events_published_at"))
 

@@ -1,0 +1,1 @@
+"""The HTTP gateway: authenticates, checks access, validates, calls services."""

@@ -1,0 +1,55 @@
+"""The gateway nameko service: every HTTP request enters here."""
+
+import logging
+
+from nameko.dependency_providers import Config
+from nameko.web.handlers import http
+from werkzeug.exceptions import HTTPException
+
+import extranet_gateway.api  # noqa: F401  (registers the API views)
+from extranet_common.rpc import TimedRpcProxy
+from extranet_gateway import pages
+from extranet_gateway.auth import Authenticator
+from extranet_gateway.errors import HttpError
+from extranet_gateway.routing import dispatch, json_error
+
+_log = logging.getLogger(__name__)
+
+API_METHODS = "GET,POST,PUT,DELETE,PATCH"
+
+
+class GatewayService:
+    name = "gateway"
+
+    config = Config()
+    authenticator = Authenticator()
+    identity_rpc = TimedRpcProxy("identity")
+    planning_rpc = TimedRpcProxy("planning")
+    timesheets_rpc = TimedRpcProxy("timesheets")
+    requests_rpc = TimedRpcProxy("requests")
+    notifications_rpc = TimedRpcProxy("notifications")
+
+    @http(API_METHODS, "/api/<path:path>")
+    def api(self, request, path):
+        limit = int(self.config.get("MAX_BODY_BYTES", 2_000_000))
+        if (request.content_length or 0) > limit:
+            return json_error(
+                HttpError(
+                    413, "TOO_LARGE", f"Corps de requête limité à {limit} octets."
+                )
+            )
+        return dispatch(self, request)
+
+    @http("GET,POST", "/")
+    def root(self, request):
+        return self._page(request)
+
+    @http("GET,POST", "/<path:path>")
+    def page(self, request, path):
+        return self._page(request)
+
+    def _page(self, request):
+        try:
+            return pages.page(self, request)
+        except HTTPException as exc:
+            return exc.get_response()

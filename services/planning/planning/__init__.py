@@ -1,0 +1,1 @@
+"""The planning service: families, shifts, CSV imports and planning views."""

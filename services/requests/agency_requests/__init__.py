@@ -1,0 +1,1 @@
+"""The requests service: caregivers' requests to their agency, as threads."""

@@ -1,0 +1,1 @@
+"""Hours validation: each caregiver's monthly timesheet, built from planning."""

@@ -1,0 +1,502 @@
+"""Monthly hours validation: the month view, decisions, "accept all", deadline.
+
+Plain functions over a SQLAlchemy session, callable without a broker; the
+service commits the session after each call, so a refused call writes
+nothing.
+
+Rules (DESIGN.md F12 to F16):
+
+- Each entry of the month gets a status: accepted (the planned hours are
+  right) or refused with a reason from ``REASONS`` and the minutes the agency
+  must count instead. Kilometres driven with the children go on the entry.
+- Counted minutes: accepted and pending count as planned (pending is shown,
+  not final), refused counts the declared minutes, cancelled counts nothing.
+- Only an entry that has ended can be decided. A month is open until its last
+  day 23:59:59 in the entries' time zone; from the first instant of the next
+  local month it is closed and nothing in it can be decided any more.
+- "Accept all" accepts every ended pending entry and overwrites every
+  refusal with the planned hours; it asks for confirmation first when a
+  refusal would be lost.
+- Kilometres are rounded once, half up to one decimal, when they are
+  entered; totals add the rounded figures, so a total is always the sum of
+  its lines.
+
+Known gap: ``entry_validated`` is published for decisions only. When a
+planning change reopens a decided entry, or a cancellation marks it
+cancelled, no event says so; a subscriber learns it from planning's own
+shift events, and the month's final figures will settle it.
+"""
+
+import logging
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from extranet_common import clock
+from extranet_common.errors import (
+    Closed,
+    ConfirmationRequired,
+    Conflict,
+    InvalidInput,
+    NotFound,
+)
+from extranet_common.localtime import (
+    DEFAULT_TIMEZONE,
+    month_bounds,
+    month_key,
+    parse_month,
+    to_local,
+)
+from timesheets import access, history
+from timesheets.models import (
+    ACCEPTED,
+    CANCELLED,
+    MESSAGING,
+    PENDING,
+    REFUSED,
+    Entry,
+)
+
+_log = logging.getLogger(__name__)
+
+REASONS = {
+    "arrived_early": "Arrivée en avance",
+    "arrived_late": "Arrivée en retard",
+    "left_early": "Départ anticipé",
+    "left_late": "Départ plus tard que prévu",
+    "cancelled_by_family": "Garde annulée par la famille",
+    "not_done": "Garde non effectuée",
+    "other": "Autre motif",
+}
+OTHER = "other"
+
+MAX_DECLARED_MINUTES = 1440
+MAX_KM = Decimal("1000")
+KM_STEP = Decimal("0.1")
+MAX_COMMENT = 1000
+
+OPEN = "open"
+CLOSED = "closed"
+
+
+def reasons() -> list[dict]:
+    """The fixed list of refusal reasons, in the order a form shows them."""
+    return [{"code": code, "label": label} for code, label in REASONS.items()]
+
+
+def closing_instant(month: str, tz: str) -> datetime:
+    """The first instant (UTC) at which ``month`` is closed: next month, local."""
+    return month_bounds(parse_month(month), tz)[1]
+
+
+def deadline(month: str, tz: str) -> datetime:
+    """The last local second of ``month`` (23:59:59 on its last day), aware."""
+    return to_local(closing_instant(month, tz) - timedelta(seconds=1), tz)
+
+
+def is_closed(month: str, tz: str) -> bool:
+    return clock.now() >= closing_instant(month, tz)
+
+
+def month_view(session: Session, actor: dict, caregiver_id: str, month: str) -> dict:
+    """A caregiver's month: deadline, status, entries day by day, totals."""
+    month = _check_month(month)
+    access.check_caregiver(session, actor, caregiver_id)
+    return _month(session, caregiver_id, month)
+
+
+def decide(
+    session: Session,
+    actor: dict,
+    caregiver_id: str,
+    month: str,
+    entry_id: str,
+    decision: dict,
+) -> dict:
+    """Accept an entry, or refuse it with a reason and the minutes to count.
+
+    Returns the entry as the month view shows it. Deciding again the same
+    way changes nothing and publishes nothing.
+    """
+    month = _check_month(month)
+    actor = access.check_caregiver(session, actor, caregiver_id)
+    entry = _entry(session, caregiver_id, month, entry_id)
+    _check_open(entry.month, entry.timezone)
+    if entry.status == CANCELLED:
+        raise Conflict("Cette intervention a été annulée par l'agence.")
+    if not _ended(entry):
+        raise InvalidInput(
+            "Cette intervention n'est pas terminée : vous pourrez la valider "
+            "une fois finie.",
+            {"entry_id": "intervention pas encore terminée"},
+        )
+
+    wanted = _read_decision(decision)
+    before = history.snapshot(entry)
+    entry.status = wanted["status"]
+    entry.reason = wanted["reason"]
+    entry.comment = wanted["comment"]
+    entry.declared_minutes = wanted["declared_minutes"]
+    entry.km = wanted["km"]
+    if history.snapshot(entry) == before:
+        return _entry_view(entry, closed=False)
+
+    _record_decision(session, entry, actor, wanted["status"], before)
+    return _entry_view(entry, closed=False)
+
+
+def accept_all(
+    session: Session,
+    actor: dict,
+    caregiver_id: str,
+    month: str,
+    confirm: bool = False,
+) -> dict:
+    """Accept every ended entry of the month as planned, all or nothing.
+
+    Refusals are overwritten with the planned hours (kilometres stay). When
+    that would drop a refusal and ``confirm`` is not true, nothing changes
+    and ConfirmationRequired lists what would be lost.
+    """
+    month = _check_month(month)
+    actor = access.check_caregiver(session, actor, caregiver_id)
+    entries = _entries(session, caregiver_id, month)
+    _check_open(month, _timezone(session, caregiver_id, entries))
+
+    dropped = [entry for entry in entries if entry.status == REFUSED]
+    if dropped and confirm is not True:
+        _log.info("accept-all for %s %s awaits confirmation", caregiver_id, month)
+        raise ConfirmationRequired(
+            _confirmation_message(dropped),
+            data={
+                "dropped": [
+                    {
+                        "entry_id": entry.id,
+                        "date": entry.local_date.isoformat(),
+                        "reason": entry.reason,
+                        "declared_minutes": entry.declared_minutes,
+                        "planned_minutes": entry.planned_minutes,
+                    }
+                    for entry in dropped
+                ],
+                "minutes_at_stake": sum(
+                    abs(entry.declared_minutes - entry.planned_minutes)
+                    for entry in dropped
+                ),
+            },
+        )
+
+    for entry in entries:
+        if entry.status == REFUSED or (entry.status == PENDING and _ended(entry)):
+            before = history.snapshot(entry)
+            entry.status = ACCEPTED
+            entry.reason = None
+            entry.comment = None
+            entry.declared_minutes = None
+            _record_decision(session, entry, actor, history.ACCEPTED_ALL, before)
+
+    return _month(session, caregiver_id, month)
+
+
+def agency_month(
+    session: Session, actor: dict, month: str, agency_id: str | None = None
+) -> dict:
+    """An agency's month: totals per caregiver and the refusals to look at.
+
+    Staff and back-office systems see their own agency; the network admin
+    names the agency.
+    """
+    month = _check_month(month)
+    agency_id = access.check_agency(actor, agency_id)
+    entries = session.scalars(
+        select(Entry)
+        .where(Entry.agency_id == agency_id, Entry.month == month)
+        .order_by(Entry.caregiver_id, Entry.start_at)
+    ).all()
+    tz = entries[0].timezone if entries else DEFAULT_TIMEZONE
+    closed = is_closed(month, tz)
+
+    by_caregiver: dict[str, list[dict]] = defaultdict(list)
+    for entry in entries:
+        by_caregiver[entry.caregiver_id].append(_entry_view(entry, closed))
+
+    caregivers = [
+        {
+            "caregiver_id": caregiver_id,
+            "totals": _totals(views),
+            "refused": [
+                {
+                    "entry_id": view["id"],
+                    "date": view["date"],
+                    "start": view["start"],
+                    "end": view["end"],
+                    "family_name": view["family_name"],
+                    "planned_minutes": view["planned_minutes"],
+                    "declared_minutes": view["declared_minutes"],
+                    "reason": view["reason"],
+                    "reason_label": view["reason_label"],
+                    "comment": view["comment"],
+                }
+                for view in views
+                if view["status"] == REFUSED
+            ],
+        }
+        for caregiver_id, views in by_caregiver.items()
+    ]
+    every_line = [view for views in by_caregiver.values() for view in views]
+    return {
+        "month": month,
+        "agency_id": agency_id,
+        "timezone": tz,
+        "deadline": deadline(month, tz).isoformat(),
+        "status": CLOSED if closed else OPEN,
+        "caregivers": caregivers,
+        "totals": _totals(every_line),
+    }
+
+
+def entry_history(
+    session: Session, actor: dict, caregiver_id: str, entry_id: str
+) -> list[dict]:
+    """Who changed an entry, when and how, oldest first."""
+    access.check_caregiver(session, actor, caregiver_id)
+    entry = session.get(Entry, entry_id)
+    if entry is None or entry.caregiver_id != caregiver_id:
+        raise NotFound("Intervention introuvable.")
+    return history.rows(session, entry_id)
+
+
+def counted_minutes(entry: Entry) -> int:
+    if entry.status == REFUSED:
+        return entry.declared_minutes or 0
+    if entry.status == CANCELLED:
+        return 0
+    return entry.planned_minutes
+
+
+def km_text(value: Decimal | None) -> str | None:
+    """Kilometres as text with one decimal (``"12.5"``); None when not entered."""
+    if value is None:
+        return None
+    return str(Decimal(value).quantize(KM_STEP, rounding=ROUND_HALF_UP))
+
+
+def _month(session: Session, caregiver_id: str, month: str) -> dict:
+    entries = _entries(session, caregiver_id, month)
+    tz = _timezone(session, caregiver_id, entries)
+    closed = is_closed(month, tz)
+
+    days: dict[date, list[dict]] = {}
+    for entry in entries:
+        days.setdefault(entry.local_date, []).append(_entry_view(entry, closed))
+    lines = [view for views in days.values() for view in views]
+
+    return {
+        "month": month,
+        "caregiver_id": caregiver_id,
+        "timezone": tz,
+        "deadline": deadline(month, tz).isoformat(),
+        "status": CLOSED if closed else OPEN,
+        "days": [
+            {"date": day.isoformat(), "entries": views} for day, views in days.items()
+        ],
+        "totals": _totals(lines),
+    }
+
+
+def _entry_view(entry: Entry, closed: bool) -> dict:
+    ended = _ended(entry)
+    return {
+        "id": entry.id,
+        "shift_id": entry.shift_id,
+        "date": entry.local_date.isoformat(),
+        "start": to_local(entry.start_at, entry.timezone).isoformat(),
+        "end": to_local(entry.end_at, entry.timezone).isoformat(),
+        "planned_minutes": entry.planned_minutes,
+        "family_name": entry.family_name,
+        "activity": entry.activity,
+        "car_transport": entry.car_transport,
+        "status": entry.status,
+        "reason": entry.reason,
+        "reason_label": REASONS.get(entry.reason) if entry.reason else None,
+        "comment": entry.comment,
+        "declared_minutes": entry.declared_minutes,
+        "counted_minutes": counted_minutes(entry),
+        "km": None if entry.status == CANCELLED else km_text(entry.km),
+        "change_note": entry.change_note,
+        "ended": ended,
+        "can_decide": ended and not closed and entry.status != CANCELLED,
+    }
+
+
+def _totals(lines: list[dict]) -> dict:
+    """Sums of the lines as shown; cancelled lines add no planned minutes."""
+    live = [line for line in lines if line["status"] != CANCELLED]
+    km = sum((Decimal(line["km"]) for line in lines if line["km"]), Decimal("0"))
+    return {
+        "planned_minutes": sum(line["planned_minutes"] for line in live),
+        "counted_minutes": sum(line["counted_minutes"] for line in lines),
+        "km": km_text(km),
+        "entries": len(live),
+        "pending": sum(1 for line in live if line["status"] == PENDING),
+        "accepted": sum(1 for line in live if line["status"] == ACCEPTED),
+        "refused": sum(1 for line in live if line["status"] == REFUSED),
+        "cancelled": len(lines) - len(live),
+    }
+
+
+def _record_decision(
+    session: Session, entry: Entry, actor: dict, action: str, before: dict
+) -> None:
+    """Stamp, keep in the history and publish a decision on ``entry``."""
+    entry.decided_at = clock.now()
+    entry.decided_by = actor["id"]
+    entry.updated_at = entry.decided_at
+    history.record(session, entry, actor, action, before, history.snapshot(entry))
+    MESSAGING.record(
+        session,
+        "entry_validated",
+        entry.agency_id,
+        {
+            "entry_id": entry.id,
+            "shift_id": entry.shift_id,
+            "caregiver_id": entry.caregiver_id,
+            "month": entry.month,
+            "status": entry.status,
+            "planned_minutes": entry.planned_minutes,
+            "counted_minutes": counted_minutes(entry),
+            "reason": entry.reason,
+            "km": km_text(entry.km),
+        },
+    )
+    session.flush()
+
+
+def _read_decision(decision: object) -> dict:
+    """The decision sent by a form, checked field by field."""
+    if not isinstance(decision, dict):
+        raise InvalidInput("Décision illisible.", {"status": "obligatoire"})
+
+    errors = {}
+    status = decision.get("status")
+    if status not in (ACCEPTED, REFUSED):
+        errors["status"] = "choisissez « acceptée » ou « refusée »"
+
+    comment = decision.get("comment")
+    if comment is not None and not isinstance(comment, str):
+        errors["comment"] = "texte attendu"
+        comment = None
+    comment = (comment or "").strip() or None
+    if comment and len(comment) > MAX_COMMENT:
+        errors["comment"] = f"{MAX_COMMENT} caractères au plus"
+
+    reason = declared = None
+    if status == REFUSED:
+        reason = decision.get("reason")
+        if reason not in REASONS:
+            errors["reason"] = "choisissez un motif dans la liste"
+        elif reason == OTHER and not comment:
+            errors["comment"] = "précisez le motif dans le commentaire"
+        declared = decision.get("declared_minutes")
+        if (
+            isinstance(declared, bool)
+            or not isinstance(declared, int)
+            or not 0 <= declared <= MAX_DECLARED_MINUTES
+        ):
+            errors["declared_minutes"] = (
+                f"durée en minutes, nombre entier de 0 à {MAX_DECLARED_MINUTES}"
+            )
+
+    km = _read_km(decision.get("km"), errors)
+    if errors:
+        raise InvalidInput("Vérifiez les champs indiqués.", errors)
+    return {
+        "status": status,
+        "reason": reason,
+        "comment": comment,
+        "declared_minutes": declared,
+        "km": km,
+    }
+
+
+def _read_km(value: object, errors: dict) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        errors["km"] = "nombre de kilomètres attendu"
+        return None
+    try:
+        km = Decimal(str(value).strip().replace(",", "."))
+    except InvalidOperation:
+        errors["km"] = "nombre de kilomètres attendu"
+        return None
+    if not km.is_finite() or not 0 <= km <= MAX_KM:
+        errors["km"] = f"entre 0 et {MAX_KM} km"
+        return None
+    return km.quantize(KM_STEP, rounding=ROUND_HALF_UP)
+
+
+def _confirmation_message(dropped: list[Entry]) -> str:
+    count = len(dropped)
+    what = (
+        "votre modification" if count == 1 else f"vos {count} modifications d'horaires"
+    )
+    return (
+        "« Tout accepter » valide toutes vos interventions terminées aux horaires "
+        f"prévus et annule {what}. Confirmez pour continuer."
+    )
+
+
+def _check_month(month: object) -> str:
+    if not isinstance(month, str):
+        raise InvalidInput("Mois invalide.", {"month": "format AAAA-MM"})
+    try:
+        return month_key(parse_month(month))
+    except ValueError as exc:
+        raise InvalidInput("Mois invalide.", {"month": "format AAAA-MM"}) from exc
+
+
+def _check_open(month: str, tz: str) -> None:
+    if is_closed(month, tz):
+        limit = deadline(month, tz)
+        raise Closed(
+            f"Le mois {month} est clos : ses heures pouvaient être validées "
+            f"jusqu'au {limit:%d/%m/%Y} à 23:59:59."
+        )
+
+
+def _ended(entry: Entry) -> bool:
+    return entry.end_at <= clock.now()
+
+
+def _entries(session: Session, caregiver_id: str, month: str) -> list[Entry]:
+    return list(
+        session.scalars(
+            select(Entry)
+            .where(Entry.caregiver_id == caregiver_id, Entry.month == month)
+            .order_by(Entry.start_at, Entry.id)
+        )
+    )
+
+
+def _entry(session: Session, caregiver_id: str, month: str, entry_id: str) -> Entry:
+    entry = session.get(Entry, entry_id) if isinstance(entry_id, str) else None
+    if entry is None or entry.caregiver_id != caregiver_id or entry.month != month:
+        raise NotFound("Intervention introuvable dans ce mois.")
+    return entry
+
+
+def _timezone(session: Session, caregiver_id: str, entries: list[Entry]) -> str:
+    """The zone of the month: that of its entries, else her latest entry's."""
+    if entries:
+        return entries[0].timezone
+    latest = session.scalars(
+        select(Entry.timezone)
+        .where(Entry.caregiver_id == caregiver_id)
+        .order_by(Entry.start_at.desc())
+        .limit(1)
+    ).first()
+    return latest or DEFAULT_TIMEZONE

@@ -1,0 +1,75 @@
+"""The whole system as real processes, for the end-to-end tests.
+
+Each test session gets its own RabbitMQ vhost (made through the management
+API, removed afterwards), its own data folder (SQLite files, mailbox, logs)
+and its own clock file, so it never meets a ``make run`` on the same machine
+and can set the time of every process.
+"""
+
+import os
+import socket
+import uuid
+from datetime import datetime
+
+import httpx
+import pytest
+
+from extranet_common import clock
+from extranet_dev.system import System
+
+MANAGEMENT = os.environ.get("RABBITMQ_MANAGEMENT_URL", "http://127.0.0.1:15672")
+AUTH = ("guest", "guest")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def vhost():
+    name = f"extranet-e2e-{uuid.uuid4().hex[:8]}"
+    with httpx.Client(base_url=MANAGEMENT, auth=AUTH, timeout=10) as api:
+        api.put(f"/api/vhosts/{name}").raise_for_status()
+        api.put(
+            f"/api/permissions/{name}/guest",
+            json={"configure": ".*", "write": ".*", "read": ".*"},
+        ).raise_for_status()
+        yield name
+        api.delete(f"/api/vhosts/{name}")
+
+
+class Clock:
+    """Sets the time every process of the system reads."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def set(self, instant: datetime) -> None:
+        clock.set_clock_file(self.path, instant)
+
+
+@pytest.fixture(scope="session")
+def system_clock(tmp_path_factory):
+    return Clock(tmp_path_factory.mktemp("clock") / "now")
+
+
+@pytest.fixture(scope="session")
+def system(tmp_path_factory, vhost, system_clock):
+    system_clock.set(datetime.fromisoformat("2026-10-31T21:30:00+00:00"))
+    running = System(
+        data_dir=tmp_path_factory.mktemp("extranet"),
+        amqp_uri=f"pyamqp://guest:guest@127.0.0.1:5672/{vhost}",
+        address=f"127.0.0.1:{free_port()}",
+        extra_env={
+            clock.CLOCK_FILE_ENV: str(system_clock.path),
+        },
+    )
+    running.migrate()
+    try:
+        running.start()
+        running.wait_for_services()
+        yield running
+    finally:
+        running.stop()
