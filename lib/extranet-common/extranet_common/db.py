@@ -17,8 +17,10 @@ from nameko.amqp.publish import Publisher
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.standalone.events import get_event_exchange
 from nameko_sqlalchemy import Database
-from sqlalchemy import event
+from nameko_sqlalchemy.database import Session as WorkerSession
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import sessionmaker
 
 from extranet_common.messaging import OUTBOX_FLAG, Messaging
 
@@ -41,6 +43,17 @@ def tune_engine(engine: Engine) -> None:
         cursor.close()
 
 
+def engine_url(url: str) -> str:
+    """Name psycopg2 as the PostgreSQL driver when a URL names none.
+
+    SQLAlchemy 2.1 picks psycopg 3 for a bare ``postgresql://`` URL; the
+    services use psycopg2, which psycogreen makes cooperative.
+    """
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg2://" + url.split("://", 1)[1]
+    return url
+
+
 def make_green(url: str) -> None:
     """Let psycopg2 yield to eventlet while it waits on PostgreSQL."""
     if url.startswith("postgresql"):
@@ -58,8 +71,12 @@ class ServiceDatabase(Database):
 
     def setup(self):
         uri_key = f"{self.container.service_name}:{self.declarative_base.__name__}"
-        make_green(self.container.config["DB_URIS"][uri_key])
-        super().setup()
+        self.db_uri = engine_url(self.container.config["DB_URIS"][uri_key])
+        make_green(self.db_uri)
+        self.engine = create_engine(self.db_uri, **self.engine_options)
+        self.Session = sessionmaker(
+            bind=self.engine, class_=WorkerSession, **self.session_options
+        )
         tune_engine(self.engine)
 
         self._wake = Event()

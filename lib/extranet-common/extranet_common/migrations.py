@@ -17,6 +17,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import MetaData, pool
 
 from extranet_common.config import database_url, load_config
+from extranet_common.db import engine_url
 
 _log = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ _log = logging.getLogger(__name__)
 def alembic_config(url: str, package: str) -> Config:
     config = Config()
     config.set_main_option("script_location", f"{package}:migrations")
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    config.set_main_option("sqlalchemy.url", engine_url(url).replace("%", "%%"))
     return config
 
 
@@ -51,7 +52,7 @@ def run_env(target_metadata: MetaData) -> None:
 
 def differences(url: str, metadata: MetaData) -> list:
     """What the migrated database and the models disagree on (empty: agree)."""
-    engine = sa.create_engine(url, poolclass=pool.NullPool)
+    engine = sa.create_engine(engine_url(url), poolclass=pool.NullPool)
     with engine.connect() as connection:
         migration_context = MigrationContext.configure(
             connection, opts={"compare_type": True}
