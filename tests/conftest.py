@@ -13,10 +13,12 @@ from datetime import datetime
 
 import httpx
 import pytest
+from nameko.standalone.rpc import ClusterRpcProxy
 
 from extranet_common import clock
 from extranet_dev.system import System
 
+STAFF_PASSWORD = "mot de passe du personnel"
 MANAGEMENT = os.environ.get("RABBITMQ_MANAGEMENT_URL", "http://127.0.0.1:15672")
 AUTH = ("guest", "guest")
 
@@ -53,6 +55,37 @@ class Clock:
 @pytest.fixture(scope="session")
 def system_clock(tmp_path_factory):
     return Clock(tmp_path_factory.mktemp("clock") / "now")
+
+
+@pytest.fixture
+def new_agency(system):
+    """An agency of its own for a test, with a signed-in staff client.
+
+    Returns ``(agency, staff_client)``; the client is closed after the test.
+    Use distinct caregiver emails per test: the system is shared by the
+    whole session.
+    """
+    opened = []
+
+    def make(ref=None, timezone="Europe/Paris"):
+        ref = ref or f"AG-{uuid.uuid4().hex[:8]}"
+        with ClusterRpcProxy({"AMQP_URI": system.amqp_uri}, timeout=30) as rpc:
+            agency = rpc.identity.create_agency(ref, f"Agence {ref}", timezone, None)
+            email = f"staff-{ref.lower()}@example.org"
+            rpc.identity.create_staff(
+                agency["id"], email, "Accueil", ref, STAFF_PASSWORD
+            )
+        staff = httpx.Client(base_url=system.url, timeout=30)
+        opened.append(staff)
+        token = staff.post(
+            "/api/v1/auth/login", json={"email": email, "password": STAFF_PASSWORD}
+        ).json()["token"]
+        staff.headers["Authorization"] = f"Bearer {token}"
+        return agency, staff
+
+    yield make
+    for client in opened:
+        client.close()
 
 
 @pytest.fixture(scope="session")

@@ -1,3 +1,7 @@
-"""API views, one module per area; importing this package registers them."""
+"""API views, one module per area; importing this package registers them all."""
 
-from extranet_gateway.api import agency, auth, docs, me  # noqa: F401
+import importlib
+import pkgutil
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
