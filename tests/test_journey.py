@@ -90,6 +90,7 @@ def register_and_confirm(system, email, first, last, password):
 
 
 def test_caregiver_journey(system, system_clock):
+    system_clock.set(datetime.fromisoformat("2026-10-31T21:30:00+00:00"))
     figures = {}
     agency = seed.create_agency(system.amqp_uri)
     staff = seed.staff_client(system.url, agency)

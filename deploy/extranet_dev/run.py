@@ -20,6 +20,23 @@ from extranet_dev.system import ROOT, System
 _log = logging.getLogger("extranet")
 
 
+MAX_RESTARTS = 5
+
+
+def supervise(system: System) -> int:
+    """Start again a process that exits, a few times, as an operator would."""
+    restarts: dict[str, int] = {}
+    while True:
+        time.sleep(1)
+        for name in system.dead():
+            restarts[name] = restarts.get(name, 0) + 1
+            if restarts[name] > MAX_RESTARTS:
+                _log.error("%s keeps exiting; see %s", name, system.logs / name)
+                return 1
+            _log.warning("%s exited; starting it again (see its log)", name)
+            system.start_one(name)
+
+
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -36,6 +53,7 @@ def main() -> int:
         clock.set_clock_file(clock_file, clock.parse_instant(pretend))
         os.environ[clock.CLOCK_FILE_ENV] = str(clock_file)
 
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         _log.info("Migrating the databases under %s ...", data_dir)
@@ -60,10 +78,7 @@ def main() -> int:
             system.mailbox,
             system.logs,
         )
-        while not system.dead():
-            time.sleep(1)
-        _log.error("stopped: %s exited, see %s", system.dead(), system.logs)
-        return 1
+        return supervise(system)
     except KeyboardInterrupt:
         return 0
     finally:

@@ -7,6 +7,7 @@ families and the October 2026 planning imported, plus a demo planning for
 the current month built from October's weekly pattern.
 """
 
+import contextlib
 import csv
 import io
 import logging
@@ -18,6 +19,7 @@ import httpx
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from extranet_common import clock
+from extranet_common.errors import Conflict
 
 _log = logging.getLogger(__name__)
 
@@ -47,13 +49,10 @@ def create_agency(
         agency = rpc.identity.create_agency(
             row["ref"], row["name"], row["timezone"], row["email"]
         )
-        try:
+        with contextlib.suppress(Conflict):  # already there on a second run
             rpc.identity.create_staff(
                 agency["id"], staff_email, "Accueil", "Lyon 6e", staff_password
             )
-        except Exception as exc:  # noqa: BLE001 - already there on a second run
-            if type(exc).__name__ != "Conflict":
-                raise
     return Agency(agency["id"], agency["name"], staff_email, staff_password)
 
 
@@ -125,7 +124,7 @@ def demo_month(october_csv: str, month: date) -> str:
 
 def load_sample(base_url: str, amqp_uri: str) -> Agency:
     agency = create_agency(amqp_uri)
-    with staff_client(base_url, agency) as client:
+    with contextlib.closing(staff_client(base_url, agency)) as client:
         invited = invite_caregivers(client)
         import_csv(client, "/api/v1/agency/families/import", sample("families.csv"))
         october = sample("planning-2026-10.csv")

@@ -74,6 +74,7 @@ class System:
             GATEWAY_ADDRESS=self.address,
             PUBLIC_URL=self.url,
             MAILBOX_DIR=str(self.mailbox),
+            DOCUMENTS_DIR=str(self.data_dir / "documents"),
         )
         for name, (*_, prefix) in SERVICES.items():
             env.setdefault(
@@ -122,25 +123,31 @@ class System:
                 env=self.env(),
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
 
     def stop_one(self, name: str, timeout: float = 15) -> None:
-        process = self.processes.pop(name, None)
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        self._stop([self.processes.pop(name)], timeout)
 
-    def stop(self) -> None:
-        for process in self.processes.values():
-            if process.poll() is None:
-                process.terminate()
-        for name in list(self.processes):
-            self.stop_one(name)
+    def stop(self, timeout: float = 15) -> None:
+        """Ask every process to stop at once, then wait; kill the laggards."""
+        processes = list(self.processes.values())
+        self.processes.clear()
+        self._stop(processes, timeout)
+
+    @staticmethod
+    def _stop(processes: list, timeout: float) -> None:
+        running = [p for p in processes if p.poll() is None]
+        for process in running:
+            process.terminate()
+        deadline = time.monotonic() + timeout
+        for process in running:
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                _log.warning("pid %s did not stop in time; killing it", process.pid)
+                process.kill()
+                process.wait()
 
     def dead(self) -> list[str]:
         return [name for name, p in self.processes.items() if p.poll() is not None]

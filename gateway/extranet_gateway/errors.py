@@ -67,7 +67,9 @@ def to_http(exc: Exception) -> HttpError:
         return HttpError(
             504,
             "SERVICE_TIMEOUT",
-            "Un service met trop de temps à répondre, réessayez dans un instant.",
+            "Un service met trop de temps à répondre : votre demande sera "
+            "peut-être prise en compte quand il reviendra. Vérifiez avant de "
+            "la refaire.",
         )
     if isinstance(exc, RemoteError):
         _log.error("a service failed: %s", exc)

@@ -17,7 +17,13 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from extranet_common.errors import NotAuthenticated, PermissionDenied
-from extranet_gateway.auth import token_of
+from extranet_gateway.auth import (
+    COOKIE,
+    CSRF_HEADER,
+    credentials,
+    csrf_token_for,
+    same_secret,
+)
 from extranet_gateway.errors import HttpError, body_of, to_http
 
 PUBLIC = "public"
@@ -26,6 +32,7 @@ CAREGIVER = "caregiver"
 STAFF = "staff"
 
 STAFF_ROLES = {"staff", "admin", "backoffice"}
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 @dataclass(eq=False)
@@ -50,6 +57,8 @@ class Call:
     token: str | None = None
     data: dict = field(default_factory=dict)
     args: dict = field(default_factory=dict)
+    via: str | None = None
+    """Where the credential came from: "bearer", "api-key" or "cookie"."""
 
     @property
     def actor(self) -> dict:
@@ -64,6 +73,18 @@ class Call:
     @property
     def agency(self) -> dict:
         return self.principal.get("agency") or {}
+
+    @property
+    def client_address(self) -> str | None:
+        """The caller's address (see auth.client_address), for throttling."""
+        return self.service.authenticator.client_address(self.request)
+
+    def require_person(self) -> None:
+        """Refuse a back-office key where only a signed-in person may act."""
+        if self.principal and self.principal["role"] == "backoffice":
+            raise PermissionDenied(
+                "Une clé d'API ne peut pas faire cela : connectez-vous."
+            )
 
 
 ENDPOINTS: list[Endpoint] = []
@@ -96,10 +117,12 @@ def dispatch(service, request: Request) -> Response:
         result = endpoint.view(call, **path_args)
     except NotFound:
         return json_error(HttpError(404, "NOT_FOUND", "Cette adresse n'existe pas."))
-    except MethodNotAllowed:
-        return json_error(
+    except MethodNotAllowed as exc:
+        response = json_error(
             HttpError(405, "METHOD_NOT_ALLOWED", "Méthode non permise ici.")
         )
+        response.headers["Allow"] = ", ".join(exc.valid_methods or [])
+        return response
     except Exception as exc:
         return json_error(to_http(exc))
 
@@ -122,6 +145,8 @@ def json_error(error: HttpError) -> Response:
     response = json_response(body_of(error), error.status)
     if error.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="extranet"'
+    if error.status == 429 and isinstance(error.data, dict):
+        response.headers["Retry-After"] = str(error.data.get("retry_after", 1))
     return response
 
 
@@ -135,15 +160,31 @@ def _plain(value):
 
 
 def _authorise(endpoint: Endpoint, call: Call) -> None:
+    """Who calls, and may they call this endpoint (services check again).
+
+    A call authenticated by the session cookie must carry the session's
+    CSRF token in the X-CSRF-Token header for a state-changing method.
+    """
     if endpoint.access == PUBLIC:
         return
 
-    call.token = token_of(call.request)
+    call.token, call.via = credentials(call.request)
     if not call.token:
         raise NotAuthenticated("Connectez-vous pour continuer.")
     call.principal = call.service.authenticator.principal(
         call.token, call.service.identity_rpc
     )
+    if (
+        call.via == COOKIE
+        and call.request.method not in SAFE_METHODS
+        and not same_secret(
+            call.request.headers.get(CSRF_HEADER), csrf_token_for(call.token)
+        )
+    ):
+        raise PermissionDenied(
+            "Jeton anti-CSRF absent ou invalide : rechargez la page.",
+            {CSRF_HEADER: "requis avec le cookie de session"},
+        )
 
     role = call.principal["role"]
     if endpoint.access == CAREGIVER and role != "caregiver":
@@ -157,10 +198,27 @@ def _json_body(request: Request) -> dict:
         return {}
     try:
         body = json.loads(request.get_data(as_text=True))
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise HttpError(
             400, "INVALID_JSON", "Le corps de la requête n'est pas du JSON valide."
         ) from exc
     if not isinstance(body, dict):
         raise HttpError(400, "INVALID_JSON", "Le corps doit être un objet JSON.")
+    if _depth(body) > MAX_JSON_DEPTH:
+        raise HttpError(
+            400,
+            "INVALID_JSON",
+            f"Le corps imbrique plus de {MAX_JSON_DEPTH} niveaux d'objets.",
+        )
     return body
+
+
+MAX_JSON_DEPTH = 10
+
+
+def _depth(value, level: int = 1) -> int:
+    """How deeply objects and lists nest, stopping past the limit."""
+    if level > MAX_JSON_DEPTH or not isinstance(value, (dict, list)):
+        return level
+    children = value.values() if isinstance(value, dict) else value
+    return max((_depth(child, level + 1) for child in children), default=level)

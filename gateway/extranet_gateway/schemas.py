@@ -4,14 +4,37 @@ The gateway checks shape and types; services check the rules that need
 their data (an invited email, an entry that has ended).
 """
 
-from marshmallow import Schema, fields, validate
+import unicodedata
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from extranet_common.localtime import FIRST_YEAR, LAST_YEAR
 
 NAME = validate.Length(min=1, max=100)
 EMAIL = validate.Length(min=3, max=320)
 
 
 class Email(fields.Email):
+    """An email as typed, trimmed and in NFC form before it is checked."""
+
     default_error_messages = {"invalid": "Adresse email invalide."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            value = unicodedata.normalize("NFC", value).strip()
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class StrictBool(fields.Boolean):
+    """Only JSON true and false: "yes" or 1 must not confirm anything."""
+
+    truthy = {True}
+    falsy = {False}
+
+
+def sane_year(value) -> None:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValidationError(f"Année attendue entre {FIRST_YEAR} et {LAST_YEAR}.")
 
 
 class Register(Schema):
@@ -41,12 +64,29 @@ class NewPassword(Schema):
 
 class PlanningQuery(Schema):
     view = fields.Str(load_default="week", validate=validate.OneOf(["week", "month"]))
-    date = fields.Date(required=True)
+    date = fields.Date(required=True, validate=sane_year)
+
+
+REFUSAL_REASONS = [
+    "arrived_early",
+    "arrived_late",
+    "left_early",
+    "left_late",
+    "cancelled_by_family",
+    "not_done",
+    "other",
+]
+"""The codes of the timesheets service's fixed list, in its order."""
 
 
 class Decision(Schema):
     status = fields.Str(required=True, validate=validate.OneOf(["accepted", "refused"]))
-    reason = fields.Str(allow_none=True, validate=validate.Length(max=40))
+    reason = fields.Str(
+        allow_none=True,
+        validate=validate.OneOf(
+            REFUSAL_REASONS, error="Motif attendu parmi : {choices}."
+        ),
+    )
     comment = fields.Str(allow_none=True, validate=validate.Length(max=1000))
     declared_minutes = fields.Int(
         allow_none=True, strict=True, validate=validate.Range(min=0, max=1440)
@@ -57,7 +97,7 @@ class Decision(Schema):
 
 
 class AcceptAll(Schema):
-    confirm = fields.Bool(load_default=False)
+    confirm = StrictBool(load_default=False)
 
 
 class NewRequest(Schema):
@@ -78,7 +118,7 @@ class NewMessage(Schema):
 
 class Reply(Schema):
     body = fields.Str(required=True, validate=validate.Length(min=1, max=5000))
-    close = fields.Bool(load_default=False)
+    close = StrictBool(load_default=False)
 
 
 class Invitation(Schema):
@@ -92,10 +132,10 @@ class Invitation(Schema):
 class Shift(Schema):
     caregiver_id = fields.Str(required=True)
     family_ref = fields.Str(required=True, validate=validate.Length(min=1, max=40))
-    start = fields.AwareDateTime(required=True)
-    end = fields.AwareDateTime(required=True)
+    start = fields.AwareDateTime(required=True, validate=sane_year)
+    end = fields.AwareDateTime(required=True, validate=sane_year)
     activity = fields.Str(load_default="", validate=validate.Length(max=200))
-    car_transport = fields.Bool(load_default=False)
+    car_transport = StrictBool(load_default=False)
     notes = fields.Str(load_default="", validate=validate.Length(max=2000))
 
 

@@ -4,7 +4,7 @@ import logging
 
 from nameko.dependency_providers import Config
 from nameko.web.handlers import http
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 
 import extranet_gateway.api  # noqa: F401  (registers the API views)
 from extranet_common.rpc import TimedRpcProxy
@@ -15,7 +15,7 @@ from extranet_gateway.routing import dispatch, json_error
 
 _log = logging.getLogger(__name__)
 
-API_METHODS = "GET,POST,PUT,DELETE,PATCH"
+API_METHODS = "GET,HEAD,POST,PUT,DELETE,PATCH,OPTIONS"
 
 
 class GatewayService:
@@ -49,7 +49,10 @@ class GatewayService:
         return self._page(request)
 
     def _page(self, request):
+        """A page of pages.py, else a route of the table served outside /api."""
         try:
             return pages.page(self, request)
+        except NotFound:
+            return dispatch(self, request)
         except HTTPException as exc:
             return exc.get_response()

@@ -1,4 +1,10 @@
-"""Account endpoints: first connection, confirmation, login, reset."""
+"""Account endpoints: password rules, first connection, confirmation, login,
+logout, reset. Login passes the caller's address to identity, which slows
+repeated failures down (HTTP 429 with Retry-After)."""
+
+import unicodedata
+
+from marshmallow import pre_load
 
 from extranet_gateway import schemas
 from extranet_gateway.routing import PUBLIC, USER, Call, route
@@ -6,12 +12,33 @@ from extranet_gateway.routing import PUBLIC, USER, Call, route
 PREFIX = "/api/v1/auth"
 
 
+class NfcEmail:
+    """Mixin: the email is NFC-normalised before it is validated, so an
+    address typed with combining accents (e + U+0301, as some keyboards
+    send it) is the same address as its composed form."""
+
+    @pre_load
+    def compose_email(self, data, **kwargs):
+        if isinstance(data, dict) and isinstance(data.get("email"), str):
+            data = {**data, "email": unicodedata.normalize("NFC", data["email"])}
+        return data
+
+
+class Register(NfcEmail, schemas.Register):
+    pass
+
+
+@route(f"{PREFIX}/password-rules", ["GET"], PUBLIC, "The password rules")
+def password_rules(call: Call):
+    return call.service.identity_rpc.password_rules()
+
+
 @route(
     f"{PREFIX}/register",
     ["POST"],
     PUBLIC,
     "First connection of an invited caregiver",
-    body=schemas.Register,
+    body=Register,
     status=202,
 )
 def register(call: Call):
@@ -35,7 +62,9 @@ def confirm(call: Call):
 
 @route(f"{PREFIX}/login", ["POST"], PUBLIC, "Open a session", body=schemas.Login)
 def login(call: Call):
-    return call.service.identity_rpc.login(call.data["email"], call.data["password"])
+    return call.service.identity_rpc.login(
+        call.data["email"], call.data["password"], call.client_address
+    )
 
 
 @route(f"{PREFIX}/logout", ["POST"], USER, "End this session")

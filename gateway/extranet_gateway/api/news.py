@@ -38,3 +38,13 @@ def publish_news(call: Call):
     return call.service.notifications_rpc.publish_news(
         call.actor, data["title"], data["body"], data["scope"]
     )
+
+
+@route(f"{ME}/news/<news_id>", ["GET"], CAREGIVER, "One news item")
+def one_news(call: Call, news_id: str):
+    return call.service.notifications_rpc.get_news(call.actor, news_id)
+
+
+@route(f"{AGENCY}/news/<news_id>", ["DELETE"], STAFF, "Withdraw a news item")
+def withdraw_news(call: Call, news_id: str):
+    call.service.notifications_rpc.withdraw_news(call.actor, news_id)

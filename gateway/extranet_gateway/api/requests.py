@@ -1,4 +1,7 @@
-"""Requests to the agency: her threads; the agency's inbox and replies."""
+"""Requests to the agency: her threads; the agency's inbox, replies and
+approvals of unplanned interventions."""
+
+from marshmallow import Schema, fields, validate
 
 from extranet_gateway import schemas
 from extranet_gateway.routing import CAREGIVER, STAFF, Call, route
@@ -77,3 +80,27 @@ def reply(call: Call, request_id: str):
     return call.service.requests_rpc.reply(
         call.actor, request_id, call.data["body"], call.data["close"]
     )
+
+
+class Approval(Schema):
+    """What staff decide when they approve an unplanned intervention."""
+
+    family_ref = fields.Str(required=True, validate=validate.Length(min=1, max=40))
+    date = fields.Str(validate=validate.Length(max=10))
+    start = fields.Str(validate=validate.Length(max=5))
+    end = fields.Str(validate=validate.Length(max=5))
+    activity = fields.Str(load_default="", validate=validate.Length(max=200))
+    car_transport = fields.Bool(load_default=False)
+    message = fields.Str(validate=validate.Length(max=5000))
+    close = fields.Bool(load_default=False)
+
+
+@route(
+    f"{AGENCY}/requests/<request_id>/approve",
+    ["POST"],
+    STAFF,
+    "Approve an unplanned intervention: it becomes a shift",
+    body=Approval,
+)
+def approve(call: Call, request_id: str):
+    return call.service.requests_rpc.approve(call.actor, request_id, call.data)

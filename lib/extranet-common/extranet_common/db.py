@@ -96,14 +96,17 @@ class ServiceDatabase(Database):
         self.container.spawn_managed_thread(self._relay_forever)
 
     def stop(self):
-        self._running = False
-        self._signal()
+        self._halt()
         super().stop()
 
     def kill(self):
+        self._halt()
+        if hasattr(self, "engine"):
+            super().kill()
+
+    def _halt(self):
         self._running = False
         self._signal()
-        super().kill()
 
     def _signal(self):
         if not self._wake.ready():

@@ -12,6 +12,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_TIMEZONE = "Europe/Paris"
 
+FIRST_YEAR = 2000
+LAST_YEAR = 2100
+"""Dates outside these years are refused: no shift or month is that far off,
+and arithmetic near year 1 or 9999 overflows."""
+
 
 class LocalTimeError(ValueError):
     """A local date and time that names no single instant."""
@@ -30,6 +35,7 @@ def to_utc(local: datetime, tz: str) -> datetime:
     Raises LocalTimeError when that wall-clock time is skipped or repeated by
     a summer-time change.
     """
+    check_year(local.year)
     zi = zone(tz)
     first = local.replace(tzinfo=zi, fold=0)
     second = local.replace(tzinfo=zi, fold=1)
@@ -47,6 +53,11 @@ def to_utc(local: datetime, tz: str) -> datetime:
             f"{local:%Y-%m-%d %H:%M} happens twice in {tz} (clocks go back that night)"
         )
     return first_utc
+
+
+def check_year(year: int) -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise LocalTimeError(f"year {year} is outside {FIRST_YEAR}–{LAST_YEAR}")
 
 
 def to_local(instant: datetime, tz: str) -> datetime:
@@ -72,6 +83,7 @@ def parse_month(text: str) -> date:
         year, month = text.split("-")
         if len(year) != 4 or len(month) != 2:
             raise ValueError(text)
+        check_year(int(year))
         return date(int(year), int(month), 1)
     except ValueError as exc:
         raise ValueError(f"not a month (YYYY-MM): {text!r}") from exc

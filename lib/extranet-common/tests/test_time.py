@@ -62,3 +62,14 @@ def test_week_starts_on_monday_and_night_shift_minutes_come_from_utc():
 
     assert (monday, sunday) == (date(2026, 10, 19), date(2026, 10, 25))
     assert localtime.minutes_between(start, end) == 540
+
+
+@pytest.mark.parametrize("text", ["0001-01", "9999-12", "2026-13", "2026-1", "oct"])
+def test_months_out_of_range_or_malformed_are_refused(text):
+    with pytest.raises(ValueError):
+        localtime.parse_month(text)
+
+
+def test_local_times_far_off_are_refused():
+    with pytest.raises(localtime.LocalTimeError):
+        localtime.to_utc(datetime(9999, 12, 31, 23, 30), "Europe/Paris")

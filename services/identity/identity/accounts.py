@@ -23,9 +23,10 @@ from extranet_common.errors import (
     LinkExpired,
     NotAuthenticated,
     NotFound,
+    PermissionDenied,
 )
 from extranet_common.localtime import LocalTimeError, zone
-from identity import passwords
+from identity import apikeys, passwords, throttle
 from identity.models import (
     ACTIVE,
     CAREGIVER,
@@ -48,6 +49,11 @@ LIFETIMES = {
     CONFIRMATION: timedelta(days=2),
     RESET: timedelta(hours=1),
 }
+
+RESETS_PER_HOUR = 3
+"""Reset links sent to one account in an hour; more requests send nothing."""
+
+LOGIN_REFUSED = "Adresse ou mot de passe incorrect, ou compte pas encore confirmé."
 
 
 @dataclass
@@ -269,17 +275,33 @@ def confirm(session: DbSession, token: str) -> dict:
     return user_view(user, session.get(Agency, user.agency_id))
 
 
-def login(session: DbSession, settings: Settings, email: str, password: str) -> dict:
-    """Open a session. The same answer, in the same time, for every failure."""
+def login(
+    session: DbSession,
+    settings: Settings,
+    email: str,
+    password: str,
+    client_address: str | None = None,
+) -> dict:
+    """Open a session. The same answer, in the same time, for every failure.
+
+    An unknown email, a wrong password and an unconfirmed account all cost
+    one bcrypt computation and get the same message. Failures are counted
+    (see ``throttle``) and committed even though the call then fails.
+    """
+    keys = throttle.login_keys(email_key(email), client_address)
+    throttle.check(session, keys)
     user = _user_by_email(session, email)
     password_hash = user.password_hash if user else None
     valid = passwords.verify_password(password, password_hash, settings.bcrypt_rounds)
     if not valid or user.status != ACTIVE:
-        raise NotAuthenticated(
-            "Adresse ou mot de passe incorrect, ou compte pas encore confirmé."
-        )
+        throttle.failed(session, keys)
+        session.commit()
+        raise NotAuthenticated(LOGIN_REFUSED)
 
+    throttle.succeeded(session, keys)
     token = secrets.token_urlsafe(32)
+    while apikeys.looks_like_key(token):
+        token = secrets.token_urlsafe(32)
     now = clock.now()
     session.add(
         Session(
@@ -300,7 +322,10 @@ def login(session: DbSession, settings: Settings, email: str, password: str) -> 
 
 
 def authenticate(session: DbSession, settings: Settings, token: str) -> dict:
-    """Who holds this session token; refreshes its idle expiry."""
+    """Who holds this session token (or back-office key); refreshes idle expiry."""
+    if apikeys.looks_like_key(token):
+        return apikeys.authenticate(session, token)
+
     row = session.scalars(
         select(Session).where(Session.token_hash == hash_token(token))
     ).first()
@@ -333,9 +358,24 @@ def logout(session: DbSession, token: str) -> None:
 def request_password_reset(
     session: DbSession, settings: Settings, email: str
 ) -> Outcome:
-    """Send a reset link if the account exists; the caller answers the same."""
+    """Queue a reset link if the account exists; the caller answers the same.
+
+    Nothing is delivered here: the email waits in ``outgoing_emails`` and
+    leaves after the answer, so an existing account does not take longer to
+    answer than an unknown email. At most ``RESETS_PER_HOUR`` links a user
+    an hour: more requests queue nothing (and still get the same answer).
+    """
     user = _user_by_email(session, email)
     if user is None or user.status != ACTIVE:
+        return Outcome()
+    recent = session.scalars(
+        select(Token.id).where(
+            Token.user_id == user.id,
+            Token.purpose == RESET,
+            Token.created_at > clock.now() - timedelta(hours=1),
+        )
+    ).all()
+    if len(recent) >= RESETS_PER_HOUR:
         return Outcome()
 
     token = _issue_token(session, user, RESET)
@@ -355,14 +395,54 @@ def reset_password(
 
     user.password_hash = password_hash
     _kill_tokens(session, user, RESET)
-    session.execute(
-        update(Session)
-        .where(Session.user_id == user.id, Session.revoked_at.is_(None))
-        .values(revoked_at=clock.now())
+    _end_sessions(session, user, keep=None)
+    return _password_changed(session, user)
+
+
+def change_password(
+    session: DbSession,
+    settings: Settings,
+    actor: dict,
+    token: str,
+    current: str,
+    new: str,
+    client_address: str | None = None,
+) -> Outcome:
+    """A signed-in person changes her password, proving the current one.
+
+    Every other session ends; this one stays. A wrong current password is
+    counted by the login throttle, so a stolen session cannot guess it fast.
+    """
+    row = session.scalars(
+        select(Session).where(Session.token_hash == hash_token(token or ""))
+    ).first()
+    if row is None or not isinstance(actor, dict) or row.user_id != actor.get("id"):
+        raise PermissionDenied("Seule la personne connectée change son mot de passe.")
+    user = session.get(User, row.user_id)
+    keys = throttle.login_keys(user.email_key, client_address)
+    throttle.check(session, keys)
+    valid = passwords.verify_password(
+        current, user.password_hash, settings.bcrypt_rounds
     )
-    MESSAGING.record(session, "password_changed", user.agency_id, {"user_id": user.id})
-    agency = session.get(Agency, user.agency_id) if user.agency_id else None
-    return Outcome(emails=[_email("password_changed", user, agency)])
+    if not valid:
+        throttle.failed(session, keys)
+        session.commit()
+        raise InvalidInput(
+            "Le mot de passe actuel est incorrect.",
+            {"current_password": "incorrect"},
+        )
+    _check_password(new, "new_password")
+    if passwords.verify_password(new, user.password_hash, settings.bcrypt_rounds):
+        raise InvalidInput(
+            "Le nouveau mot de passe doit être différent de l'actuel.",
+            {"new_password": "identique à l'actuel"},
+        )
+
+    throttle.succeeded(session, keys)
+    user.password_hash = passwords.hash_password(new, settings.bcrypt_rounds)
+    _kill_tokens(session, user, RESET)
+    _end_sessions(session, user, keep=row.id)
+    return _password_changed(session, user)
 
 
 def resolve_caregivers(session: DbSession, agency_id: str, emails: list[str]) -> dict:
@@ -417,10 +497,26 @@ def _session_expiry(now, absolute, settings: Settings) -> str:
     return min(absolute, now + settings.session_idle).isoformat()
 
 
-def _check_password(password: str) -> None:
+def _check_password(password: str, field_name: str = "password") -> None:
     problem = passwords.problem(password)
     if problem:
-        raise InvalidInput(problem, {"password": problem})
+        raise InvalidInput(problem, {field_name: problem})
+
+
+def _end_sessions(session: DbSession, user: User, keep: str | None) -> None:
+    """Revoke every open session of ``user`` except ``keep``."""
+    query = update(Session).where(
+        Session.user_id == user.id, Session.revoked_at.is_(None)
+    )
+    if keep is not None:
+        query = query.where(Session.id != keep)
+    session.execute(query.values(revoked_at=clock.now()))
+
+
+def _password_changed(session: DbSession, user: User) -> Outcome:
+    MESSAGING.record(session, "password_changed", user.agency_id, {"user_id": user.id})
+    agency = session.get(Agency, user.agency_id) if user.agency_id else None
+    return Outcome(emails=[_email("password_changed", user, agency)])
 
 
 def _user_by_email(session: DbSession, email: str) -> User | None:

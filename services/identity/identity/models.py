@@ -18,6 +18,7 @@ MESSAGING = Messaging(Base.metadata)
 CAREGIVER = "caregiver"
 STAFF = "staff"
 ADMIN = "admin"
+BACKOFFICE = "backoffice"
 
 INVITED = "invited"
 PENDING = "pending"
@@ -99,3 +100,38 @@ class OutgoingEmail(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ApiKey(Base):
+    """A back-office system's key: it acts as role ``backoffice`` of one agency.
+
+    Only the SHA-256 of the key is kept; ``prefix`` (its first characters)
+    lets staff tell their keys apart in a list.
+    """
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(20))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class Throttle(Base):
+    """Recent failed attempts under one key (an account from an address, or an
+    address), and until when that key must wait before trying again.
+
+    Keys are hashes: neither the email nor the address is stored in clear.
+    """
+
+    __tablename__ = "throttles"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    blocked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())

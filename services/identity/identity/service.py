@@ -1,4 +1,17 @@
-"""The identity nameko service: thin RPC entrypoints over ``accounts``."""
+"""The identity nameko service: thin RPC entrypoints over ``accounts``.
+
+Calls made for a person carry ``actor`` first (``{"id", "role",
+"agency_id"}``, from the gateway) and are checked here again. A few calls
+serve other services and operators and take no actor: ``create_agency``,
+``create_staff`` (operators' setup), ``get_agency``, ``list_caregivers`` and
+``resolve_caregivers`` (planning); the bus is not open to the public.
+
+Emails are never handed to notifications inside a call: they are queued in
+``outgoing_emails`` with the change, and the call asks for delivery
+asynchronously (a message to its own ``deliver_waiting_emails``) before it
+returns, whatever happened, so an answer takes the same time whether or not
+it queued an email. A timer delivers what is left.
+"""
 
 import logging
 from datetime import timedelta
@@ -11,7 +24,7 @@ from extranet_common.db import ServiceDatabase
 from extranet_common.errors import EXPECTED_ERRORS, NotFound
 from extranet_common.health import Health
 from extranet_common.rpc import TimedRpcProxy
-from identity import accounts, mail
+from identity import access, accounts, apikeys, mail, passwords, throttle
 from identity.models import MESSAGING, Base
 
 _log = logging.getLogger(__name__)
@@ -25,6 +38,7 @@ class IdentityService(Health):
     config = Config()
     db = ServiceDatabase(Base, MESSAGING)
     notifications_rpc = TimedRpcProxy("notifications")
+    identity_rpc = TimedRpcProxy("identity")
 
     @property
     def settings(self) -> accounts.Settings:
@@ -71,8 +85,9 @@ class IdentityService(Health):
 
     @rpc
     def invite_caregiver(
-        self, agency_id, first_name, last_name, email, phone=None, ref=None
+        self, actor, first_name, last_name, email, phone=None, ref=None
     ):
+        agency_id = access.agency_of(actor)
         with self.db.get_session() as session:
             outcome = accounts.invite_caregiver(
                 session,
@@ -85,11 +100,19 @@ class IdentityService(Health):
                 ref,
             )
             mail.queue(session, outcome.emails)
-        self._deliver()
+        self._deliver_soon()
         return outcome.result
 
     @rpc
+    def agency_caregivers(self, actor):
+        """The caregivers of the actor's own agency."""
+        agency_id = access.agency_of(actor)
+        with self.db.get_session() as session:
+            return accounts.list_caregivers(session, agency_id)
+
+    @rpc
     def list_caregivers(self, agency_id):
+        """For other services (planning): the caregivers of an agency."""
         with self.db.get_session() as session:
             return accounts.list_caregivers(session, agency_id)
 
@@ -105,7 +128,7 @@ class IdentityService(Health):
                 session, self.settings, first_name, last_name, email, password
             )
             mail.queue(session, outcome.emails)
-        self._deliver()
+        self._deliver_soon()
         return outcome.result
 
     @rpc
@@ -114,9 +137,15 @@ class IdentityService(Health):
             return accounts.confirm(session, token)
 
     @rpc
-    def login(self, email, password):
+    def password_rules(self):
+        return passwords.rules()
+
+    @rpc
+    def login(self, email, password, client_address=None):
         with self.db.get_session() as session:
-            return accounts.login(session, self.settings, email, password)
+            return accounts.login(
+                session, self.settings, email, password, client_address
+            )
 
     @rpc
     def authenticate(self, token):
@@ -129,23 +158,75 @@ class IdentityService(Health):
             accounts.logout(session, token)
 
     @rpc
+    def change_password(
+        self, actor, token, current_password, new_password, client_address=None
+    ):
+        with self.db.get_session() as session:
+            outcome = accounts.change_password(
+                session,
+                self.settings,
+                actor,
+                token,
+                current_password,
+                new_password,
+                client_address,
+            )
+            mail.queue(session, outcome.emails)
+        self._deliver_soon()
+
+    @rpc
     def request_password_reset(self, email):
         with self.db.get_session() as session:
             outcome = accounts.request_password_reset(session, self.settings, email)
             mail.queue(session, outcome.emails)
-        self._deliver()
+        self._deliver_soon()
 
     @rpc
     def reset_password(self, token, password):
         with self.db.get_session() as session:
             outcome = accounts.reset_password(session, self.settings, token, password)
             mail.queue(session, outcome.emails)
+        self._deliver_soon()
+
+    @rpc
+    def create_api_key(self, actor, name):
+        agency_id = access.staff_agency_of(actor)
+        with self.db.get_session() as session:
+            return apikeys.create(session, agency_id, actor["id"], name)
+
+    @rpc
+    def list_api_keys(self, actor):
+        agency_id = access.staff_agency_of(actor)
+        with self.db.get_session() as session:
+            return apikeys.list_for(session, agency_id)
+
+    @rpc
+    def revoke_api_key(self, actor, key_id):
+        agency_id = access.staff_agency_of(actor)
+        with self.db.get_session() as session:
+            return apikeys.revoke(session, agency_id, key_id)
+
+    @rpc
+    def deliver_waiting_emails(self):
+        """Hand the queued account emails to notifications (asked after each
+        call that queued one, and by the timer)."""
         self._deliver()
 
     @timer(interval=5)
-    def deliver_waiting_emails(self):
+    def deliver_on_timer(self):
         """Retry the account emails that notifications could not take yet."""
         self._deliver()
+
+    @timer(interval=3600)
+    def forget_old_throttles(self):
+        with self.db.get_session() as session:
+            throttle.forget_old(session)
+
+    def _deliver_soon(self) -> None:
+        try:
+            self.identity_rpc.deliver_waiting_emails.call_async()
+        except Exception:  # noqa: BLE001 - the timer delivers it anyway
+            _log.warning("could not ask for email delivery; the timer will")
 
     def _deliver(self) -> None:
         mail.deliver(self.db.get_session, self.notifications_rpc.send_email)

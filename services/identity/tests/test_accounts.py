@@ -196,10 +196,10 @@ def test_reset_request_for_unknown_email_sends_nothing(db_session, settings, age
 @pytest.mark.parametrize(
     "password, accepted",
     [
-        ("a" * 11, False),
-        ("a" * 12, True),
-        ("a" * 64, True),
-        ("a" * 65, False),
+        ("kqzv" * 3, True),
+        ("kqzvkqzvkqz", False),
+        ("kqzv" * 16, True),
+        ("kqzv" * 16 + "k", False),
         ("é" * 36, True),
         ("é" * 36 + "a", False),
     ],

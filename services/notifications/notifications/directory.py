@@ -48,6 +48,16 @@ def caregiver_invited(session: Session, data: dict, payload: dict) -> None:
     _log.info("recipient %s known", recipient.id)
 
 
+def account_confirmed(session: Session, data: dict, payload: dict) -> None:
+    """Apply identity's ``account_confirmed`` {user_id}: from now on she gets
+    the emails sent to every caregiver (news, documents for all)."""
+    recipient = session.get(Recipient, data["user_id"])
+    if recipient is None:
+        return
+    recipient.confirmed_at = clock.now()
+    _log.info("recipient %s confirmed", recipient.id)
+
+
 def agency_name(session: Session, agency_id: str | None) -> str:
     """The agency's name for an email, or a neutral phrase if unknown."""
     agency = session.get(Agency, agency_id) if agency_id else None

@@ -42,6 +42,21 @@ TEMPLATES: dict[str, frozenset[str]] = {
     "password_reset": frozenset({"link"}),
     "password_changed": frozenset(),
     "request_answered": frozenset({"subject_of_request", "link"}),
+    "planning_changed": frozenset(
+        {
+            "change",
+            "shift_date",
+            "start_time",
+            "end_time",
+            "family_name",
+            "activity",
+            "change_lines",
+            "link",
+        }
+    ),
+    "news_published": frozenset({"news_title", "from_network", "excerpt", "link"}),
+    "document_published": frozenset({"document_label", "period_phrase", "link"}),
+    "month_end_reminder": frozenset({"month_label", "undecided", "deadline", "link"}),
 }
 
 _PERMANENT_SMTP_ERRORS = (

@@ -2,7 +2,8 @@
 
 RabbitMQ may deliver an event twice, and a handler may run again after a
 crash. The handler therefore does not send inside its transaction: it records
-a ``sent_emails`` row (unique on event id and template, status ``pending``)
+a ``sent_emails`` row per recipient (unique on event id, template and
+recipient, status ``pending``)
 in the same transaction that remembers the event as handled, and the email
 leaves only after that commit. An event handled a second time finds it
 already handled and records nothing, so no second email.
@@ -30,12 +31,27 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from extranet_common import clock
-from notifications import directory, emails
-from notifications.models import FAILED, PENDING, SENDING, SENT, Recipient, SentEmail
+from notifications import directory, emails, preferences, wording
+from notifications.models import (
+    AGENCY_SCOPE,
+    FAILED,
+    PENDING,
+    SENDING,
+    SENT,
+    Document,
+    EmailPreference,
+    News,
+    Recipient,
+    SentEmail,
+)
 
 _log = logging.getLogger(__name__)
 
 REQUEST_ANSWERED = "request_answered"
+NEWS_PUBLISHED = "news_published"
+DOCUMENT_PUBLISHED = "document_published"
+EMAILED_DOCUMENT_TYPES = ("payslip",)
+EXCERPT_MAX = 300
 
 
 class UnknownRecipient(LookupError):
@@ -64,6 +80,96 @@ def request_answered(
     record(session, payload["event_id"], REQUEST_ANSWERED, recipient, context)
 
 
+def news_published(
+    session: Session, data: dict, payload: dict, *, public_url: str
+) -> None:
+    """Apply our own ``news_published``: an email to each caregiver who sees
+    the post, has confirmed her account and has not turned news emails off."""
+    news = session.get(News, data["news_id"])
+    if news is None:
+        _log.info("news %s withdrawn before its emails", data["news_id"])
+        return
+
+    wanted = (
+        select(Recipient)
+        .outerjoin(EmailPreference, EmailPreference.user_id == Recipient.id)
+        .where(
+            Recipient.confirmed_at.is_not(None),
+            (EmailPreference.email_news.is_(None))
+            | (EmailPreference.email_news.is_(True)),
+        )
+        .order_by(Recipient.id)
+    )
+    if news.scope == AGENCY_SCOPE:
+        wanted = wanted.where(Recipient.agency_id == news.agency_id)
+
+    excerpt = " ".join(news.body.split())
+    if len(excerpt) > EXCERPT_MAX:
+        excerpt = excerpt[: EXCERPT_MAX - 1].rstrip() + "…"
+    link = f"{public_url.rstrip('/')}/actualites"
+    count = 0
+    for recipient in session.scalars(wanted):
+        context = {
+            **common_context(session, recipient),
+            "news_title": news.title,
+            "from_network": news.scope != AGENCY_SCOPE,
+            "excerpt": excerpt,
+            "link": link,
+        }
+        record(session, payload["event_id"], NEWS_PUBLISHED, recipient, context)
+        count += 1
+    _log.info("news %s: %d emails recorded", news.id, count)
+
+
+def document_published(
+    session: Session, data: dict, payload: dict, *, public_url: str
+) -> None:
+    """Apply our own ``document_published``: a payslip is announced by email
+    to its caregiver (to every confirmed caregiver of the agency when it was
+    published to all). Other types are only listed in her documents."""
+    if data["type"] not in EMAILED_DOCUMENT_TYPES:
+        return
+    document = session.get(Document, data["document_id"])
+    if document is None:
+        raise LookupError(f"document {data['document_id']} is not known here")
+
+    if document.caregiver_id is not None:
+        recipient = session.get(Recipient, document.caregiver_id)
+        if recipient is None:
+            raise UnknownRecipient(f"caregiver {document.caregiver_id} unknown")
+        recipients = [recipient]
+    else:
+        recipients = session.scalars(
+            select(Recipient)
+            .where(
+                Recipient.agency_id == document.agency_id,
+                Recipient.confirmed_at.is_not(None),
+            )
+            .order_by(Recipient.id)
+        ).all()
+
+    for recipient in recipients:
+        context = {
+            **common_context(session, recipient),
+            "document_label": wording.document_type(document.type),
+            "period_phrase": wording.of_month(document.period),
+            "link": f"{public_url.rstrip('/')}/documents",
+        }
+        record(session, payload["event_id"], DOCUMENT_PUBLISHED, recipient, context)
+
+
+def wants_planning_emails(session: Session, recipient: Recipient) -> bool:
+    return preferences.wants(session, recipient.id, preferences.PLANNING_CHANGES)
+
+
+def common_context(session: Session, recipient: Recipient) -> dict:
+    return {
+        "first_name": recipient.first_name,
+        "last_name": recipient.last_name,
+        "agency_name": directory.agency_name(session, recipient.agency_id),
+    }
+
+
 def record(
     session: Session,
     event_id: str,
@@ -71,10 +177,13 @@ def record(
     recipient: Recipient,
     context: dict,
 ) -> None:
-    """Remember an email to send after commit, once per event and template."""
+    """Remember an email to send after commit, once per event, template and
+    recipient."""
     existing = session.scalars(
         select(SentEmail).where(
-            SentEmail.event_id == event_id, SentEmail.template == template
+            SentEmail.event_id == event_id,
+            SentEmail.template == template,
+            SentEmail.recipient_id == recipient.id,
         )
     ).first()
     if existing is not None:

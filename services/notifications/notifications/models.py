@@ -3,12 +3,21 @@
 ``agencies`` and ``recipients`` are local copies fed by identity's events;
 ``sent_emails`` remembers the emails that events asked for, so that an event
 handled twice sends one email; ``news`` and ``news_reads`` hold the posts and
-who has read them.
+who has read them; ``documents`` describes the PDF files kept on disk;
+``email_preferences`` holds the optional emails a caregiver turned off.
 """
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from extranet_common.messaging import Messaging
@@ -54,6 +63,7 @@ class Recipient(Base):
     email: Mapped[str] = mapped_column(String(320))
     ref: Mapped[str | None] = mapped_column(String(40))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class SentEmail(Base):
@@ -64,12 +74,19 @@ class SentEmail(Base):
     """
 
     __tablename__ = "sent_emails"
-    __table_args__ = (UniqueConstraint("event_id", "template"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "event_id",
+            "template",
+            "recipient_id",
+            name="uq_sent_emails_event_template_recipient",
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(36))
     template: Mapped[str] = mapped_column(String(64))
-    recipient_id: Mapped[str | None] = mapped_column(String(36))
+    recipient_id: Mapped[str] = mapped_column(String(36))
     to_address: Mapped[str] = mapped_column(String(320))
     context: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), index=True)
@@ -101,3 +118,38 @@ class NewsRead(Base):
     news_id: Mapped[str] = mapped_column(ForeignKey("news.id"), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(36), primary_key=True, index=True)
     read_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Document(Base):
+    """A PDF published to one caregiver (``caregiver_id``) or to every
+    caregiver of the agency (``caregiver_id`` None). The file lives under
+    ``DOCUMENTS_DIR`` as ``stored_name``; ``sha256`` guards its content."""
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        Index("ix_documents_agency_published", "agency_id", "published_at"),
+        Index("ix_documents_caregiver_published", "caregiver_id", "published_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    agency_id: Mapped[str] = mapped_column(String(36))
+    caregiver_id: Mapped[str | None] = mapped_column(String(36))
+    type: Mapped[str] = mapped_column(String(20))
+    period: Mapped[str | None] = mapped_column(String(7))
+    filename: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    stored_name: Mapped[str] = mapped_column(String(100))
+    published_by: Mapped[str] = mapped_column(String(36))
+    published_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class EmailPreference(Base):
+    """The optional emails a caregiver wants; no row means all of them."""
+
+    __tablename__ = "email_preferences"
+
+    user_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    email_planning_changes: Mapped[bool] = mapped_column(Boolean)
+    email_news: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -1,10 +1,10 @@
 """News (F6): posts by an agency for its caregivers, or by the network for all.
 
-Staff (and an agency's back-office) publish for their own agency; the
-network's admin publishes for everyone. A caregiver sees her agency's posts
-and the network's, newest first, each with her read flag. Bodies are plain
-text: everything is escaped, blank lines make paragraphs and single line
-breaks stay line breaks.
+Staff (and an agency's back-office) publish for their own agency, and
+withdraw their posts; the network's admin publishes for everyone. A
+caregiver sees her agency's posts and the network's, newest first, each
+with her read flag. Bodies are plain text: everything is escaped, blank
+lines make paragraphs and single line breaks stay line breaks.
 """
 
 import logging
@@ -12,7 +12,7 @@ import re
 import uuid
 
 from markupsafe import Markup, escape
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -76,6 +76,34 @@ def publish_news(
     )
     _log.info("news %s published (%s)", news.id, scope)
     return news_view(news, read=False)
+
+
+def withdraw_news(session: Session, actor: dict, news_id: str) -> None:
+    """Take a post down: staff their agency's, the network admin any.
+
+    Its read marks go with it; records ``news_withdrawn``. Emails already
+    sent about it stay sent.
+    """
+    role = _role(actor)
+    if role == CAREGIVER:
+        raise PermissionDenied("Seule l'agence ou le réseau retire une actualité.")
+    news = session.get(News, str(news_id))
+    mine = news is not None and (
+        role == ADMIN
+        or (news.scope == AGENCY_SCOPE and news.agency_id == actor.get("agency_id"))
+    )
+    if not mine:
+        raise NotFound("Actualité introuvable.")
+
+    session.execute(delete(NewsRead).where(NewsRead.news_id == news.id))
+    session.delete(news)
+    MESSAGING.record(
+        session,
+        "news_withdrawn",
+        news.agency_id,
+        {"news_id": news.id, "scope": news.scope},
+    )
+    _log.info("news %s withdrawn", news.id)
 
 
 def list_news(session: Session, actor: dict, page: int = 1, per_page: int = 20) -> dict:

@@ -24,6 +24,33 @@ CONTEXTS = {
         "subject_of_request": "Heures du 12 « réunion »",
         "link": "https://x.example/demandes/42",
     },
+    "planning_changed": {
+        "change": "changed",
+        "shift_date": "mardi 20 octobre 2026",
+        "start_time": "19:00",
+        "end_time": "21:30",
+        "family_name": "Durand",
+        "activity": "Sortie d'école",
+        "change_lines": ["Horaires : mardi 20 octobre 2026, 18:00–20:00 → …"],
+        "link": "https://x.example/planning",
+    },
+    "news_published": {
+        "news_title": "Fermeture le 1er novembre",
+        "from_network": False,
+        "excerpt": "L'agence sera fermée.",
+        "link": "https://x.example/actualites",
+    },
+    "document_published": {
+        "document_label": "bulletin de paie",
+        "period_phrase": "d'octobre 2026",
+        "link": "https://x.example/documents",
+    },
+    "month_end_reminder": {
+        "month_label": "novembre 2026",
+        "undecided": 3,
+        "deadline": "30 novembre 2026 à 23:59",
+        "link": "https://x.example/heures/2026-11",
+    },
 }
 
 
@@ -64,9 +91,87 @@ def test_every_template_renders_both_parts_in_french(template):
 def test_subjects_say_what_the_email_is_about():
     subjects = {name: emails.render(name, context(name)).subject for name in CONTEXTS}
 
-    assert subjects["invitation"] == "💻 Crèche Étoile : votre extranet"
-    assert subjects["account_confirmation"] == "Confirmation du compte"
-    assert "réunion" in subjects["request_answered"]
+    assert subjects == {
+        "invitation": "💻 Crèche Étoile : votre extranet",
+        "account_confirmation": "Confirmation du compte",
+        "password_reset": "Choisir un nouveau mot de passe",
+        "password_changed": "Votre mot de passe a été changé",
+        "request_answered": "Réponse à votre demande : Heures du 12 « réunion »",
+        "planning_changed": "Garde modifiée : mardi 20 octobre 2026",
+        "news_published": "Actualité de Crèche Étoile : Fermeture le 1er novembre",
+        "document_published": "Bulletin de paie d'octobre 2026 disponible",
+        "month_end_reminder": (
+            "⏰ Vos heures de novembre 2026 à valider avant le 30 novembre 2026 à 23:59"
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    ("change", "subject", "sentence"),
+    [
+        ("changed", "Garde modifiée : ", "a modifié une de vos gardes"),
+        ("cancelled", "Garde annulée : ", "a annulé une de vos gardes"),
+        ("assigned", "Nouvelle garde : ", "vous a confié une garde"),
+        ("removed", "Garde retirée : ", "elle n'est plus dans votre planning"),
+        (
+            "scheduled_over_unavailability",
+            "Nouvelle garde pendant une indisponibilité : ",
+            "où vous aviez indiqué ne pas être disponible",
+        ),
+    ],
+)
+def test_each_planning_change_has_its_words(change, subject, sentence):
+    rendered = emails.render(
+        "planning_changed", {**context("planning_changed"), "change": change}
+    )
+
+    assert rendered.subject == subject + "mardi 20 octobre 2026"
+    assert sentence in rendered.text
+    assert sentence in rendered.html
+    assert "de 19:00 à 21:30 — Durand (Sortie d'école)" in rendered.text
+
+
+def test_planning_change_lists_what_changed_in_both_parts():
+    rendered = emails.render("planning_changed", context("planning_changed"))
+
+    assert "- Horaires : mardi 20 octobre 2026, 18:00–20:00 → …" in rendered.text
+    assert "<li>Horaires : mardi 20 octobre 2026, 18:00–20:00 → …</li>" in (
+        rendered.html
+    )
+
+
+def test_optional_emails_say_they_can_be_turned_off():
+    optional = {"planning_changed", "news_published"}
+
+    said = {
+        name
+        for name in emails.TEMPLATES
+        if "dans vos préférences" in emails.render(name, context(name)).text
+    }
+
+    assert said == optional
+
+
+def test_network_news_says_it_comes_from_the_network():
+    rendered = emails.render(
+        "news_published", {**context("news_published"), "from_network": True}
+    )
+
+    assert rendered.subject == "Actualité du réseau : Fermeture le 1er novembre"
+
+
+def test_a_document_without_period_reads_well():
+    rendered = emails.render(
+        "document_published",
+        {
+            **context("document_published"),
+            "document_label": "attestation",
+            "period_phrase": None,
+        },
+    )
+
+    assert rendered.subject == "Attestation disponible"
+    assert "a déposé votre attestation dans votre extranet" in rendered.text
 
 
 def test_password_changed_tells_her_to_contact_the_agency():

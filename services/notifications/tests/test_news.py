@@ -244,3 +244,34 @@ def test_the_network_admin_lists_every_post(db_session, publish):
     page = news.list_news(db_session, admin())
 
     assert titles(page) == ["B", "A"]
+
+
+def test_staff_withdraw_their_post_and_its_read_marks(db_session, publish):
+    post = publish(staff(AGENCY_A), "A retirer")
+    reader = caregiver(AGENCY_A)
+    news.mark_news_read(db_session, reader, post["id"])
+    db_session.commit()
+
+    news.withdraw_news(db_session, staff(AGENCY_A), post["id"])
+    db_session.commit()
+
+    assert news.list_news(db_session, reader)["items"] == []
+    events = [json.loads(row.payload) for row in MESSAGING.pending(db_session)]
+    assert events[-1]["event_type"] == "news_withdrawn"
+    assert events[-1]["data"] == {"news_id": post["id"], "scope": "agency"}
+
+
+def test_only_the_author_agency_or_the_network_withdraws(db_session, publish):
+    post = publish(staff(AGENCY_A), "A")
+    network = publish(admin(), "Réseau", "network")
+
+    with pytest.raises(NotFound):
+        news.withdraw_news(db_session, staff(AGENCY_B), post["id"])
+    with pytest.raises(NotFound):
+        news.withdraw_news(db_session, staff(AGENCY_A), network["id"])
+    with pytest.raises(PermissionDenied):
+        news.withdraw_news(db_session, caregiver(AGENCY_A), post["id"])
+    news.withdraw_news(db_session, admin(), network["id"])
+    db_session.commit()
+
+    assert titles(news.list_news(db_session, caregiver(AGENCY_A))) == ["A"]

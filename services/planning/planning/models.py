@@ -2,7 +2,16 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from extranet_common.messaging import Messaging
@@ -17,6 +26,9 @@ MESSAGING = Messaging(Base.metadata)
 
 SCHEDULED = "scheduled"
 CANCELLED = "cancelled"
+
+AVAILABLE = "available"
+UNAVAILABLE = "unavailable"
 
 
 class Agency(Base):
@@ -75,5 +87,65 @@ class Shift(Base):
     status: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    sequence: Mapped[int] = mapped_column(Integer, server_default="0", default=0)
 
     family: Mapped[Family] = relationship()
+
+
+class WeeklySlot(Base):
+    """A weekly recurring time when a caregiver is available.
+
+    Kept in local terms (weekday, minutes since local midnight, 0 to 1440)
+    so that Monday 16:00 stays 16:00 on both sides of a summer-time change.
+    """
+
+    __tablename__ = "weekly_slots"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    agency_id: Mapped[str] = mapped_column(String(36))
+    caregiver_id: Mapped[str] = mapped_column(String(36), index=True)
+    weekday: Mapped[int] = mapped_column(Integer)
+    start_minute: Mapped[int] = mapped_column(Integer)
+    end_minute: Mapped[int] = mapped_column(Integer)
+
+
+class DatedAvailability(Base):
+    """A one-off availability or unavailability of a caregiver.
+
+    ``whole_days`` says that it was given as local dates: its instants are
+    then the local midnights around those days.
+    """
+
+    __tablename__ = "dated_availabilities"
+    __table_args__ = (
+        Index("ix_dated_availabilities_caregiver_start", "caregiver_id", "start_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    agency_id: Mapped[str] = mapped_column(String(36))
+    caregiver_id: Mapped[str] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(20))
+    start_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    end_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    whole_days: Mapped[bool] = mapped_column(Boolean)
+    comment: Mapped[str] = mapped_column(Text)
+
+
+class CalendarFeed(Base):
+    """The secret address of a caregiver's calendar feed, stored hashed."""
+
+    __tablename__ = "calendar_feeds"
+
+    caregiver_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    agency_id: Mapped[str] = mapped_column(String(36))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class PlanningVisit(Base):
+    """When a caregiver last opened her planning, to mark what changed since."""
+
+    __tablename__ = "planning_visits"
+
+    caregiver_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -7,6 +7,10 @@ publishes nothing. Each real change is published through the outbox:
 what changed, ``shift_cancelled``. A caregiver's scheduled shifts never
 overlap; intervals are half-open, so one may start when another ends.
 
+Staff may plan a shift over an unavailability the caregiver declared: the
+answer then carries a ``CAREGIVER_UNAVAILABLE`` warning, and the shift event
+says ``over_unavailability`` so that she is told.
+
 An import only adds and updates shifts: a shift missing from a later file is
 left as it is, and is cancelled with :func:`cancel_shift`.
 """
@@ -24,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from extranet_common import clock, localtime
 from extranet_common.errors import Conflict, InvalidInput, NotFound
-from planning import access
+from planning import access, availability
 from planning.csvfiles import Faults, read_rows
 from planning.families import by_ref
 from planning.models import CANCELLED, MESSAGING, SCHEDULED, Agency, Family, Shift
@@ -39,6 +43,8 @@ SHIFT_CANCELLED = "shift_cancelled"
 CREATED = "created"
 UPDATED = "updated"
 UNCHANGED = "unchanged"
+
+CAREGIVER_UNAVAILABLE = "CAREGIVER_UNAVAILABLE"
 
 COLUMNS = (
     "external_id",
@@ -106,7 +112,30 @@ def put_shift(
     view = shift_view(row, agency.timezone)
     view["created"] = outcome == CREATED
     view["changed"] = outcome != UNCHANGED
+    view["warnings"] = unavailability_warnings(session, row, agency.timezone)
     return view
+
+
+def unavailability_warnings(session: Session, shift: Shift, timezone: str) -> list:
+    """A warning per declared unavailability the shift falls on."""
+    warnings = []
+    for found in availability.unavailabilities_over(
+        session, shift.caregiver_id, shift.start_at, shift.end_at
+    ):
+        start = localtime.to_local(found.start_at, timezone)
+        end = localtime.to_local(found.end_at, timezone)
+        comment = f" ({found.comment})" if found.comment else ""
+        warnings.append(
+            {
+                "code": CAREGIVER_UNAVAILABLE,
+                "message": (
+                    "L'intervenante s'est déclarée indisponible du "
+                    f"{start:%d/%m/%Y %H:%M} au {end:%d/%m/%Y %H:%M}{comment} ; "
+                    "la garde est enregistrée et elle en est prévenue."
+                ),
+            }
+        )
+    return warnings
 
 
 def cancel_shift(
@@ -122,6 +151,7 @@ def cancel_shift(
     if changed:
         shift.status = CANCELLED
         shift.updated_at = clock.now()
+        shift.sequence = (shift.sequence or 0) + 1
         session.flush()
         MESSAGING.record(
             session, SHIFT_CANCELLED, agency.id, event_data(shift, agency.timezone)
@@ -188,18 +218,31 @@ def import_shifts_csv(
     faults.raise_if_any()
 
     counts = {CREATED: 0, UPDATED: 0, UNCHANGED: 0}
+    warnings = []
     now = clock.now()
     for item in planned:
-        _, outcome = _apply(session, agency, item, existing.get(item.external_id), now)
+        row, outcome = _apply(
+            session, agency, item, existing.get(item.external_id), now
+        )
         counts[outcome] += 1
+        for warning in unavailability_warnings(session, row, timezone):
+            warnings.append(
+                {"line": item.line, "external_id": item.external_id, **warning}
+            )
 
     _log.info("shifts imported for agency %s: %s", agency.id, counts)
-    return {**counts, "total": len(planned)}
+    return {**counts, "total": len(planned), "warnings": warnings}
 
 
-def event_data(shift: Shift, timezone: str) -> dict:
-    """The data of a shift event: enough to act on it without asking."""
-    return {
+def event_data(
+    shift: Shift, timezone: str, over_unavailability: bool | None = None
+) -> dict:
+    """The data of a shift event: enough to act on it without asking.
+
+    Scheduled and changed shifts also say ``over_unavailability``: whether
+    the shift falls on an unavailability the caregiver declared.
+    """
+    data = {
         "shift_id": shift.id,
         "external_id": shift.external_id,
         "caregiver_id": shift.caregiver_id,
@@ -215,6 +258,9 @@ def event_data(shift: Shift, timezone: str) -> dict:
         "car_transport": shift.car_transport,
         "notes": shift.notes,
     }
+    if over_unavailability is not None:
+        data["over_unavailability"] = over_unavailability
+    return data
 
 
 def email_key(email: str) -> str:
@@ -239,10 +285,14 @@ def _apply(
             created_at=now,
         )
         _copy(shift, planned, agency.timezone, now)
+        shift.sequence = 0
         session.add(shift)
         session.flush()
         MESSAGING.record(
-            session, SHIFT_SCHEDULED, agency.id, event_data(shift, agency.timezone)
+            session,
+            SHIFT_SCHEDULED,
+            agency.id,
+            event_data(shift, agency.timezone, _over_unavailability(session, shift)),
         )
         return shift, CREATED
 
@@ -257,8 +307,9 @@ def _apply(
 
     _copy(current, planned, agency.timezone, now)
     current.status = SCHEDULED
+    current.sequence = (current.sequence or 0) + 1
     session.flush()
-    data = event_data(current, agency.timezone)
+    data = event_data(current, agency.timezone, _over_unavailability(session, current))
     if reinstated:
         MESSAGING.record(session, SHIFT_SCHEDULED, agency.id, data)
     else:
@@ -266,6 +317,14 @@ def _apply(
             session, SHIFT_CHANGED, agency.id, {**data, "changes": changes}
         )
     return current, UPDATED
+
+
+def _over_unavailability(session: Session, shift: Shift) -> bool:
+    return bool(
+        availability.unavailabilities_over(
+            session, shift.caregiver_id, shift.start_at, shift.end_at
+        )
+    )
 
 
 def _copy(shift: Shift, planned: Planned, timezone: str, now: datetime) -> None:

@@ -3,37 +3,51 @@
 A shift belongs to the local day on which it starts; times are shown in the
 agency's time zone with their offset; durations come from UTC differences,
 so the night the clocks go back counts one hour more.
+
+Each time the caregiver opens her planning, the moment is kept; the next
+view marks each shift created or changed since (``changed_since_last_visit``)
+and lists the shifts of the period cancelled since.
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from extranet_common import localtime
+from extranet_common import clock, localtime
 from extranet_common.errors import InvalidInput, NotFound
 from planning import access
 from planning.families import family_view
-from planning.models import SCHEDULED, Agency, Shift
+from planning.models import CANCELLED, SCHEDULED, Agency, PlanningVisit, Shift
 
 WEEK = "week"
 MONTH = "month"
 
 
 def caregiver_planning(
-    session: Session, actor: dict, caregiver_id: str, view: str, day: str
+    session: Session,
+    actor: dict,
+    caregiver_id: str,
+    view: str,
+    day: str,
+    mark_seen: bool = True,
 ) -> dict:
-    """The caregiver's scheduled shifts of the week or month holding ``day``."""
+    """The caregiver's scheduled shifts of the week or month holding ``day``.
+
+    When the caregiver herself reads it (and ``mark_seen``), the moment is
+    kept as her last visit; shifts are marked against the previous one.
+    """
     scope = access.reading_agency(actor, caregiver_id)
     first, last = period(view, day)
     timezone = _timezone(session, scope, caregiver_id)
+    previous = _visit(session, actor, caregiver_id, mark_seen)
 
     query = (
         select(Shift)
         .options(joinedload(Shift.family))
         .where(
             Shift.caregiver_id == caregiver_id,
-            Shift.status == SCHEDULED,
+            Shift.status.in_([SCHEDULED, CANCELLED]),
             Shift.start_at >= localtime.day_start(first, timezone),
             Shift.start_at < localtime.day_start(last + timedelta(days=1), timezone),
         )
@@ -41,7 +55,16 @@ def caregiver_planning(
     )
     if scope is not None:
         query = query.where(Shift.agency_id == scope)
-    shifts = [shift_view(shift, timezone) for shift in session.scalars(query)]
+    shifts, cancelled = [], []
+    for shift in session.scalars(query):
+        item = shift_view(shift, timezone)
+        item["changed_since_last_visit"] = bool(
+            previous and shift.updated_at > previous
+        )
+        if shift.status == SCHEDULED:
+            shifts.append(item)
+        elif item["changed_since_last_visit"]:
+            cancelled.append(item)
 
     return {
         "view": view,
@@ -50,7 +73,32 @@ def caregiver_planning(
         "timezone": timezone,
         "shifts": shifts,
         "total_minutes": sum(shift["minutes"] for shift in shifts),
+        "last_visit_at": previous.isoformat() if previous else None,
+        "cancelled_since_last_visit": cancelled,
     }
+
+
+def _visit(
+    session: Session, actor: dict, caregiver_id: str, mark_seen: bool
+) -> datetime | None:
+    """The caregiver's previous visit; her own reading moves it to now.
+
+    A first visit has nothing to compare with: nothing is marked. Two first
+    views of hers committed at the same moment race on the insert, and the
+    loser answers an error (a reload works); no savepoint guards it.
+    """
+    visit = session.get(PlanningVisit, caregiver_id)
+    previous = visit.last_seen_at if visit else None
+    if not mark_seen or actor.get("id") != caregiver_id:
+        return previous
+
+    now = clock.now()
+    if visit is None:
+        session.add(PlanningVisit(caregiver_id=caregiver_id, last_seen_at=now))
+    elif now > visit.last_seen_at:
+        visit.last_seen_at = now
+    session.flush()
+    return previous
 
 
 def period(view: str, day: str) -> tuple[date, date]:

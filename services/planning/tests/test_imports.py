@@ -25,6 +25,7 @@ EVENT_FIELDS = {
     "timezone",
     "car_transport",
     "notes",
+    "over_unavailability",
 }
 
 
@@ -83,7 +84,13 @@ def test_the_sample_planning_imports_58_shifts(
 ):
     result = import_shifts(sample.text("planning-2026-10.csv"))
 
-    assert result == {"created": 58, "updated": 0, "unchanged": 0, "total": 58}
+    assert result == {
+        "created": 58,
+        "updated": 0,
+        "unchanged": 0,
+        "total": 58,
+        "warnings": [],
+    }
     assert shift_count(db_session) == 58
     scheduled = sample.events(db_session, "shift_scheduled")
     assert len(scheduled) == 58
@@ -100,7 +107,13 @@ def test_importing_the_same_file_again_writes_and_publishes_nothing(
 
     again = import_shifts(sample.text("planning-2026-10.csv"))
 
-    assert again == {"created": 0, "updated": 0, "unchanged": 58, "total": 58}
+    assert again == {
+        "created": 0,
+        "updated": 0,
+        "unchanged": 58,
+        "total": 58,
+        "warnings": [],
+    }
     assert shift_count(db_session) == 58
     assert len(sample.events(db_session)) == published
 
@@ -115,7 +128,13 @@ def test_a_changed_line_updates_its_shift_and_says_what_changed(
 
     result = import_shifts(changed)
 
-    assert result == {"created": 0, "updated": 1, "unchanged": 57, "total": 58}
+    assert result == {
+        "created": 0,
+        "updated": 1,
+        "unchanged": 57,
+        "total": 58,
+        "warnings": [],
+    }
     (event,) = sample.events(db_session, "shift_changed")
     assert event["data"]["external_id"] == "SH-2026-10-0001"
     assert event["data"]["changes"] == {

@@ -9,7 +9,7 @@ from nameko.testing.services import worker_factory
 from sqlalchemy.orm import sessionmaker
 
 from extranet_common.db import tune_engine
-from extranet_common.errors import PermissionDenied
+from extranet_common.errors import NotFound, PermissionDenied
 from extranet_common.migrations import upgrade
 from planning.service import PlanningService
 
@@ -108,3 +108,37 @@ def test_a_caregiver_is_refused_before_identity_is_asked(service, sample):
         service.import_shifts_csv(caregiver, sample.text("planning-2026-10.csv"))
 
     service.identity_rpc.resolve_caregivers.assert_not_called()
+
+
+def test_identitys_password_changed_kills_the_feed_address(service, sample):
+    camille = {"id": sample.camille, "role": "caregiver", "agency_id": sample.agency_id}
+    service.put_availability(camille, {"weekly": []})
+    secret = service.renew_calendar_feed(camille)["secret"]
+    assert "BEGIN:VCALENDAR" in service.calendar_by_secret(secret)
+    event = {
+        "event_id": "e0000000-0000-4000-8000-000000000001",
+        "event_type": "password_changed",
+        "agency_id": sample.agency_id,
+        "data": {"user_id": sample.camille},
+    }
+
+    service.handle_password_changed(event)
+    service.handle_password_changed(event)
+
+    with pytest.raises(NotFound):
+        service.calendar_by_secret(secret)
+
+
+def test_who_is_available_asks_identity_for_the_agencys_caregivers(
+    service, staff, sample
+):
+    camille = {"id": sample.camille, "role": "caregiver", "agency_id": sample.agency_id}
+    service.put_availability(
+        camille, {"weekly": [{"weekday": "monday", "start": "16:00", "end": "19:30"}]}
+    )
+
+    answer = service.who_is_available(staff, "2026-10-26T16:30", "2026-10-26T19:00")
+
+    assert [item["caregiver_id"] for item in answer["available"]] == [sample.camille]
+    assert len(answer["others"]) == len(sample.caregivers) - 1
+    service.identity_rpc.list_caregivers.assert_called_once_with(sample.agency_id)

@@ -9,9 +9,10 @@ message beside its field.
 
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
 from agency_requests.models import OTHER, PAY, PLANNING_CHANGE, UNPLANNED_INTERVENTION
+from extranet_common import localtime
 
 FAMILY_MAX = 200
 COMMENT_MAX = 1000
@@ -119,3 +120,52 @@ def _time(value: object) -> str | None:
 
 def _text(value: object) -> str:
     return value.strip() if isinstance(value, str) else ""
+
+
+def intervention_instants(
+    details: dict, timezone: str
+) -> tuple[datetime | None, datetime | None, dict[str, str]]:
+    """The UTC start and end of an unplanned intervention's local date and
+    hours in the agency's ``timezone``, and the problems, field by field.
+
+    The end falls on the next day when ``ends_next_day``. A local time that
+    the zone skips (spring forward) or repeats (fall back) names no single
+    instant: it is refused with a sentence saying so, never guessed.
+    """
+    day = date.fromisoformat(details["date"])
+    end_day = day + timedelta(days=1) if details.get("ends_next_day") else day
+    problems: dict[str, str] = {}
+
+    start = _instant(day, details["start"], timezone, "start", problems)
+    end = _instant(end_day, details["end"], timezone, "end", problems)
+    if start and end and end <= start:
+        problems["end"] = "La fin doit être après le début."
+    return start, end, problems
+
+
+def _instant(
+    day: date, hour: str, timezone: str, key: str, problems: dict[str, str]
+) -> datetime | None:
+    hours, minutes = (int(part) for part in hour.split(":"))
+    local = datetime.combine(day, time(hours, minutes))
+    try:
+        return localtime.to_utc(local, timezone)
+    except localtime.LocalTimeError:
+        problems[key] = _local_time_problem(local, timezone)
+        return None
+
+
+def _local_time_problem(local: datetime, timezone: str) -> str:
+    """Say in French why a local time names no single instant."""
+    earlier = local.replace(tzinfo=localtime.zone(timezone), fold=0)
+    back = localtime.to_local(earlier.astimezone(UTC), timezone)
+    when = f"Le {local:%d/%m/%Y à %H:%M}"
+    if back.replace(tzinfo=None) == local:
+        return (
+            f"{when} existe deux fois ({timezone}) : on recule les horloges "
+            "cette nuit-là ; précisez une heure hors de ce créneau."
+        )
+    return (
+        f"{when} n'existe pas ({timezone}) : on avance les horloges cette "
+        "nuit-là ; indiquez une heure qui existe."
+    )

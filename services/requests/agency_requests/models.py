@@ -1,4 +1,5 @@
-"""Tables of the requests service: a request and the messages of its thread."""
+"""Tables of the requests service: a request and the messages of its thread,
+and the local copy of agencies (for their time zone)."""
 
 from datetime import datetime
 
@@ -51,6 +52,7 @@ class Request(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     approved_shift_external_id: Mapped[str | None] = mapped_column(String(100))
+    approval: Mapped[str | None] = mapped_column(Text)
 
 
 class Message(Base):
@@ -66,3 +68,16 @@ class Message(Base):
     author_role: Mapped[str] = mapped_column(String(20))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Agency(Base):
+    """What requests knows of an agency: fed by identity's ``agency_created``,
+    or asked of identity the first time an approval needs it."""
+
+    __tablename__ = "agencies"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    ref: Mapped[str | None] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

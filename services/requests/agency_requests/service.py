@@ -1,15 +1,18 @@
-"""The requests nameko service: thin RPC entrypoints over ``threads``."""
+"""The requests nameko service: thin RPC entrypoints over ``threads`` and
+``approvals``, and the local copy of agencies."""
 
 import logging
 
 from nameko.dependency_providers import Config
+from nameko.events import event_handler
 from nameko.rpc import rpc
 
-from agency_requests import threads
-from agency_requests.models import MESSAGING, Base
-from extranet_common.db import ServiceDatabase
+from agency_requests import agencies, approvals, threads
+from agency_requests.models import MESSAGING, UNPLANNED_INTERVENTION, Base
+from extranet_common.db import ServiceDatabase, consume_event
 from extranet_common.errors import EXPECTED_ERRORS
 from extranet_common.health import Health
+from extranet_common.rpc import TimedRpcProxy
 
 _log = logging.getLogger(__name__)
 
@@ -21,11 +24,18 @@ class RequestsService(Health):
 
     config = Config()
     db = ServiceDatabase(Base, MESSAGING)
+    identity_rpc = TimedRpcProxy("identity")
+    planning_rpc = TimedRpcProxy("planning")
 
     @rpc
     def submit(self, actor, category, subject, body, details=None):
         with self.db.get_session() as session:
-            return threads.submit(session, actor, category, subject, body, details)
+            timezone = None
+            if category == UNPLANNED_INTERVENTION and isinstance(actor, dict):
+                timezone = agencies.timezone_of(session, actor.get("agency_id"))
+            return threads.submit(
+                session, actor, category, subject, body, details, timezone
+            )
 
     @rpc
     def list_mine(self, actor):
@@ -56,3 +66,46 @@ class RequestsService(Health):
     def close(self, actor, request_id):
         with self.db.get_session() as session:
             return threads.close(session, actor, request_id)
+
+    @rpc
+    def approve(self, actor, request_id, decision):
+        with self.db.get_session() as session:
+            plan = approvals.prepare(session, actor, request_id, decision)
+        if plan.done is not None:
+            return plan.done
+
+        timezone = self._timezone(plan.agency_id)
+        shift = approvals.shift_for(plan, timezone)
+        placed = self.planning_rpc.put_shift(
+            actor, plan.external_id, shift, plan.agency_id
+        )
+        with self.db.get_session() as session:
+            return approvals.record(session, actor, plan, placed, timezone)
+
+    @event_handler("identity", "agency_created")
+    def handle_agency_created(self, payload):
+        consume_event(
+            self.db,
+            MESSAGING,
+            payload,
+            "requests.handle_agency_created",
+            agencies.agency_created,
+        )
+
+    def _timezone(self, agency_id: str) -> str:
+        """The agency's time zone, asked of identity the first time."""
+        with self.db.get_session() as session:
+            known = agencies.timezone_of(session, agency_id)
+        if known is not None:
+            return known
+
+        _log.info("asking identity for agency %s", agency_id)
+        agency = self.identity_rpc.get_agency(agency_id)
+        with self.db.get_session() as session:
+            return agencies.remember(
+                session,
+                agency["id"],
+                agency.get("ref"),
+                agency["name"],
+                agency["timezone"],
+            )

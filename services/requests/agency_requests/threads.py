@@ -15,7 +15,7 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from agency_requests.categories import check_details
+from agency_requests.categories import check_details, intervention_instants
 from agency_requests.models import (
     ANSWERED,
     CAREGIVER,
@@ -25,6 +25,7 @@ from agency_requests.models import (
     OPEN,
     STAFF,
     STATUSES,
+    UNPLANNED_INTERVENTION,
     Message,
     Request,
 )
@@ -54,8 +55,14 @@ def submit(
     subject: str,
     body: str,
     details: dict | None = None,
+    timezone: str | None = None,
 ) -> dict:
-    """A caregiver's new request; ``body`` is the first message of its thread."""
+    """A caregiver's new request; ``body`` is the first message of its thread.
+
+    With the agency's ``timezone``, the local hours of an unplanned
+    intervention are checked at once (a skipped or repeated hour is
+    refused); without it, the approval checks them.
+    """
     if _role(actor) != ROLE_CAREGIVER or not actor.get("agency_id"):
         raise PermissionDenied("Seule une intervenante peut envoyer une demande.")
 
@@ -68,6 +75,8 @@ def submit(
     else:
         stored_details, detail_problems = check_details(category, details)
         problems.update(detail_problems)
+        if category == UNPLANNED_INTERVENTION and timezone and not detail_problems:
+            problems.update(intervention_instants(stored_details, timezone)[2])
     if problems:
         _log.warning("request refused, fields: %s", sorted(problems))
         raise InvalidInput("La demande est incomplète ou invalide.", problems)
@@ -85,7 +94,7 @@ def submit(
         updated_at=now,
     )
     session.add(request)
-    _add_message(session, request, actor["id"], CAREGIVER, body, now)
+    append_message(session, request, actor["id"], CAREGIVER, body, now)
     session.flush()
 
     MESSAGING.record(
@@ -99,7 +108,7 @@ def submit(
             "subject": request.subject,
         },
     )
-    return request_view(request, _messages(session, request))
+    return request_view(request, thread_of(session, request))
 
 
 def list_mine(session: Session, actor: dict) -> list[dict]:
@@ -117,8 +126,8 @@ def list_mine(session: Session, actor: dict) -> list[dict]:
 
 def get(session: Session, actor: dict, request_id: str) -> dict:
     """One request with its thread in order."""
-    request = _reachable(session, actor, request_id)
-    return request_view(request, _messages(session, request))
+    request = reachable(session, actor, request_id)
+    return request_view(request, thread_of(session, request))
 
 
 def add_message(session: Session, actor: dict, request_id: str, body: str) -> dict:
@@ -131,7 +140,7 @@ def add_message(session: Session, actor: dict, request_id: str, body: str) -> di
     if _role(actor) in AGENCY_ROLES:
         return reply(session, actor, request_id, body)
 
-    request = _reachable(session, actor, request_id)
+    request = reachable(session, actor, request_id)
     body = _valid_body(body)
     if request.status == CLOSED:
         raise Conflict(
@@ -140,23 +149,23 @@ def add_message(session: Session, actor: dict, request_id: str, body: str) -> di
         )
 
     now = clock.now()
-    _add_message(session, request, actor["id"], CAREGIVER, body, now)
+    append_message(session, request, actor["id"], CAREGIVER, body, now)
     request.status = OPEN
     request.updated_at = now
     session.flush()
-    return request_view(request, _messages(session, request))
+    return request_view(request, thread_of(session, request))
 
 
 def reply(
     session: Session, actor: dict, request_id: str, body: str, close: bool = False
 ) -> dict:
     """The agency's answer: the request becomes answered, or closed."""
-    _require_agency_role(actor)
-    request = _reachable(session, actor, request_id)
+    require_agency_role(actor)
+    request = reachable(session, actor, request_id)
     body = _valid_body(body)
 
     now = clock.now()
-    _add_message(session, request, actor["id"], STAFF, body, now)
+    append_message(session, request, actor["id"], STAFF, body, now)
     request.status = CLOSED if close else ANSWERED
     request.updated_at = now
     session.flush()
@@ -171,15 +180,15 @@ def reply(
             "subject": request.subject,
         },
     )
-    return request_view(request, _messages(session, request))
+    return request_view(request, thread_of(session, request))
 
 
 def close(session: Session, actor: dict, request_id: str) -> dict:
     """The agency closes the request; closing a closed one changes nothing."""
-    _require_agency_role(actor)
-    request = _reachable(session, actor, request_id)
+    require_agency_role(actor)
+    request = reachable(session, actor, request_id)
     if request.status == CLOSED:
-        return request_view(request, _messages(session, request))
+        return request_view(request, thread_of(session, request))
 
     request.status = CLOSED
     request.updated_at = clock.now()
@@ -195,7 +204,7 @@ def close(session: Session, actor: dict, request_id: str) -> dict:
             "subject": request.subject,
         },
     )
-    return request_view(request, _messages(session, request))
+    return request_view(request, thread_of(session, request))
 
 
 def list_for_agency(
@@ -206,7 +215,7 @@ def list_for_agency(
 ) -> list[dict]:
     """The agency's requests, newest first, optionally of one status or
     category. The network admin without an agency sees every agency's."""
-    _require_agency_role(actor)
+    require_agency_role(actor)
 
     problems = {}
     if status is not None and status not in STATUSES:
@@ -239,6 +248,8 @@ def request_view(request: Request, messages: list[Message] | None = None) -> dic
         "created_at": request.created_at.isoformat(),
         "updated_at": request.updated_at.isoformat(),
     }
+    if request.approval:
+        view["approval"] = json.loads(request.approval)
     if messages is not None:
         view["messages"] = [message_view(message) for message in messages]
     return view
@@ -260,7 +271,7 @@ def _role(actor: dict) -> str | None:
     return actor.get("role")
 
 
-def _require_agency_role(actor: dict) -> None:
+def require_agency_role(actor: dict) -> None:
     role = _role(actor)
     if role not in AGENCY_ROLES:
         raise PermissionDenied("Réservé à l'agence.")
@@ -268,7 +279,7 @@ def _require_agency_role(actor: dict) -> None:
         raise PermissionDenied("Réservé à l'agence.")
 
 
-def _reachable(session: Session, actor: dict, request_id: str) -> Request:
+def reachable(session: Session, actor: dict, request_id: str) -> Request:
     """The request if ``actor`` may reach it; otherwise it is unknown to her."""
     role = _role(actor)
     request = session.get(Request, request_id) if isinstance(request_id, str) else None
@@ -292,7 +303,7 @@ def _reachable(session: Session, actor: dict, request_id: str) -> Request:
     return request
 
 
-def _add_message(
+def append_message(
     session: Session,
     request: Request,
     author_id: str,
@@ -316,7 +327,7 @@ def _add_message(
     return message
 
 
-def _messages(session: Session, request: Request) -> list[Message]:
+def thread_of(session: Session, request: Request) -> list[Message]:
     return list(
         session.scalars(
             select(Message)

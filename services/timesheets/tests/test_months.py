@@ -92,6 +92,8 @@ def test_the_month_shows_entries_day_by_day_with_totals(db_session, october):
         "pending": 3,
         "accepted": 0,
         "refused": 0,
+        "settled": 0,
+        "not_validated": 0,
         "cancelled": 0,
     }
 

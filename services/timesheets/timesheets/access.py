@@ -2,8 +2,9 @@
 
 A caregiver reaches only her own timesheet; agency staff and back-office
 systems only the caregivers of their agency; the network admin everything.
-The agency of a caregiver is known from her entries (timesheets keeps no copy
-of identity's accounts): a caregiver with no entry yet has nothing to leak.
+The agency of a caregiver is known from her entries, or from the local copy
+of identity's ``caregiver_invited``: a caregiver known by neither has nothing
+to leak.
 """
 
 import logging
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from extranet_common.errors import NotAuthenticated, PermissionDenied
-from timesheets.models import Entry
+from timesheets.models import Caregiver, Entry
 
 _log = logging.getLogger(__name__)
 
@@ -26,6 +27,9 @@ ROLES = (CAREGIVER, STAFF, BACKOFFICE, ADMIN)
 
 PLANNING_ACTOR = {"id": None, "role": "planning", "agency_id": None}
 """The author of the changes that arrive as planning's events."""
+
+SYSTEM_ACTOR = {"id": None, "role": "system", "agency_id": None}
+"""The author of the changes made by the closing job."""
 
 
 def check_actor(actor: object) -> dict:
@@ -78,7 +82,22 @@ def check_agency(actor: object, agency_id: str | None) -> str:
     return actor["agency_id"]
 
 
+def check_staff(actor: object, agency_id: str | None = None) -> str:
+    """Like ``check_agency``, for changes only a person may make: a
+    back-office system's key may read the agency's figures, not change them."""
+    agency_id = check_agency(actor, agency_id)
+    if actor["role"] == BACKOFFICE:
+        _log.warning("back-office key %s tried a staff change", actor["id"])
+        raise PermissionDenied("Une clé d'API ne peut pas faire cela : connectez-vous.")
+    return agency_id
+
+
 def caregiver_agency(session: Session, caregiver_id: str) -> str | None:
-    return session.scalars(
+    found = session.scalars(
         select(Entry.agency_id).where(Entry.caregiver_id == caregiver_id).limit(1)
+    ).first()
+    if found is not None:
+        return found
+    return session.scalars(
+        select(Caregiver.agency_id).where(Caregiver.id == caregiver_id)
     ).first()

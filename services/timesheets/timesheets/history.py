@@ -23,8 +23,13 @@ REMOVED = "removed"
 ACCEPTED = "accepted"
 REFUSED = "refused"
 ACCEPTED_ALL = "accepted_all"
+SETTLED = "settled"
+CORRECTED = "corrected"
+NOT_VALIDATED = "not_validated"
+ADDED_AFTER_CLOSING = "added_after_closing"
+IGNORED_AFTER_CLOSING = "ignored_after_closing"
 
-DECISIONS = (ACCEPTED, REFUSED, ACCEPTED_ALL)
+DECISIONS = (ACCEPTED, REFUSED, ACCEPTED_ALL, SETTLED, CORRECTED, NOT_VALIDATED)
 
 
 def snapshot(entry: Entry) -> dict:
@@ -45,6 +50,8 @@ def snapshot(entry: Entry) -> dict:
         "reason": entry.reason,
         "comment": entry.comment,
         "declared_minutes": entry.declared_minutes,
+        "counted_override": entry.counted_override,
+        "staff_comment": entry.staff_comment,
         "km": None if entry.km is None else str(entry.km),
         "change_note": entry.change_note,
     }

@@ -1,4 +1,6 @@
-"""Tables of the timesheets service: entries to validate and their history."""
+"""Tables of the timesheets service: entries to validate and their history,
+the local copy of agencies and caregivers, and the marks of the jobs that
+must run once (closed months, reminders sent)."""
 
 from datetime import date, datetime
 from decimal import Decimal
@@ -20,8 +22,10 @@ PENDING = "pending"
 ACCEPTED = "accepted"
 REFUSED = "refused"
 CANCELLED = "cancelled"
+SETTLED = "settled"
+NOT_VALIDATED = "not_validated"
 
-DECIDED = (ACCEPTED, REFUSED)
+DECIDED = (ACCEPTED, REFUSED, SETTLED)
 
 
 class Entry(Base):
@@ -56,6 +60,8 @@ class Entry(Base):
     declared_minutes: Mapped[int | None] = mapped_column(Integer())
     km: Mapped[Decimal | None] = mapped_column(Numeric(7, 1))
     change_note: Mapped[str | None] = mapped_column(Text())
+    counted_override: Mapped[int | None] = mapped_column(Integer())
+    staff_comment: Mapped[str | None] = mapped_column(Text())
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     decided_by: Mapped[str | None] = mapped_column(String(36))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
@@ -78,3 +84,61 @@ class EntryHistory(Base):
     action: Mapped[str] = mapped_column(String(30))
     before: Mapped[str | None] = mapped_column(Text())
     after: Mapped[str | None] = mapped_column(Text())
+
+
+class Agency(Base):
+    """What timesheets needs of an agency: its zone and its grace period.
+
+    Fed by identity's ``agency_created``; an agency first heard of through a
+    shift event gets a row with the shift's zone and no name yet.
+    """
+
+    __tablename__ = "agencies"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    ref: Mapped[str | None] = mapped_column(String(40))
+    name: Mapped[str | None] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    grace_days: Mapped[int] = mapped_column(Integer(), default=0)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Caregiver(Base):
+    """A caregiver's name and email, from identity's ``caregiver_invited``."""
+
+    __tablename__ = "caregivers"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    agency_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(320))
+    ref: Mapped[str | None] = mapped_column(String(40))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ClosedMonth(Base):
+    """One row per closed month of an agency: the primary key lets exactly one
+    instance of the service close it."""
+
+    __tablename__ = "closed_months"
+
+    agency_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    closing_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    closed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    entries: Mapped[int] = mapped_column(Integer())
+    not_validated: Mapped[int] = mapped_column(Integer())
+
+
+class ReminderSent(Base):
+    """One row per caregiver and month reminded, written before the email
+    leaves, so that the reminder goes out once."""
+
+    __tablename__ = "reminders_sent"
+
+    caregiver_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    agency_id: Mapped[str | None] = mapped_column(String(36))
+    claimed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -1,4 +1,6 @@
-"""Monthly hours validation: the month view, decisions, "accept all", deadline.
+"""Monthly hours validation: the month view, decisions, "accept all", deadline,
+and the agency's side: a caregiver's month, settling refusals, corrections
+after closing, the history and the payroll export.
 
 Plain functions over a SQLAlchemy session, callable without a broker; the
 service commits the session after each call, so a refused call writes
@@ -10,10 +12,18 @@ Rules (DESIGN.md F12 to F16):
   right) or refused with a reason from ``REASONS`` and the minutes the agency
   must count instead. Kilometres driven with the children go on the entry.
 - Counted minutes: accepted and pending count as planned (pending is shown,
-  not final), refused counts the declared minutes, cancelled counts nothing.
+  not final), refused counts the declared minutes, cancelled counts nothing;
+  minutes set by staff (settling a refusal, correcting a closed month) win
+  over all of these. An entry still undecided when its month closes becomes
+  ``not_validated`` and counts as planned: the agency pays the planned hours
+  unless told otherwise.
 - Only an entry that has ended can be decided. A month is open until its last
-  day 23:59:59 in the entries' time zone; from the first instant of the next
-  local month it is closed and nothing in it can be decided any more.
+  day 23:59:59 in the agency's time zone, plus the agency's grace period
+  (see ``deadlines``); from then on nothing in it can be decided any more,
+  and once the closing job has closed it only staff can change it, each
+  change with a comment, kept in the history and published.
+- Staff settle a refusal by accepting the declared minutes or setting
+  others; the caregiver cannot change a settled entry.
 - "Accept all" accepts every ended pending entry and overwrites every
   refusal with the planned hours; it asks for confirmation first when a
   refusal would be lost.
@@ -29,7 +39,7 @@ shift events, and the month's final figures will settle it.
 
 import logging
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from sqlalchemy import select
@@ -42,21 +52,24 @@ from extranet_common.errors import (
     Conflict,
     InvalidInput,
     NotFound,
+    PermissionDenied,
 )
 from extranet_common.localtime import (
     DEFAULT_TIMEZONE,
-    month_bounds,
     month_key,
     parse_month,
     to_local,
 )
-from timesheets import access, history
+from timesheets import access, deadlines, directory, history
+from timesheets.deadlines import MonthDeadline
 from timesheets.models import (
     ACCEPTED,
     CANCELLED,
     MESSAGING,
+    NOT_VALIDATED,
     PENDING,
     REFUSED,
+    SETTLED,
     Entry,
 )
 
@@ -87,25 +100,26 @@ def reasons() -> list[dict]:
     return [{"code": code, "label": label} for code, label in REASONS.items()]
 
 
-def closing_instant(month: str, tz: str) -> datetime:
-    """The first instant (UTC) at which ``month`` is closed: next month, local."""
-    return month_bounds(parse_month(month), tz)[1]
-
-
-def deadline(month: str, tz: str) -> datetime:
-    """The last local second of ``month`` (23:59:59 on its last day), aware."""
-    return to_local(closing_instant(month, tz) - timedelta(seconds=1), tz)
-
-
-def is_closed(month: str, tz: str) -> bool:
-    return clock.now() >= closing_instant(month, tz)
-
-
 def month_view(session: Session, actor: dict, caregiver_id: str, month: str) -> dict:
     """A caregiver's month: deadline, status, entries day by day, totals."""
-    month = _check_month(month)
+    month = check_month(month)
     access.check_caregiver(session, actor, caregiver_id)
-    return _month(session, caregiver_id, month)
+    return _month(session, actor, caregiver_id, month)
+
+
+def caregiver_month(
+    session: Session, actor: dict, caregiver_id: str, month: str
+) -> dict:
+    """A caregiver's month as her agency sees it, with her name."""
+    month = check_month(month)
+    if access.check_actor(actor)["role"] == access.CAREGIVER:
+        raise PermissionDenied("Réservé au personnel de l'agence.")
+    access.check_caregiver(session, actor, caregiver_id)
+    view = _month(session, actor, caregiver_id, month)
+    view["caregiver"] = directory.caregiver_view(
+        caregiver_id, directory.caregiver(session, caregiver_id)
+    )
+    return view
 
 
 def decide(
@@ -121,12 +135,17 @@ def decide(
     Returns the entry as the month view shows it. Deciding again the same
     way changes nothing and publishes nothing.
     """
-    month = _check_month(month)
+    month = check_month(month)
     actor = access.check_caregiver(session, actor, caregiver_id)
     entry = _entry(session, caregiver_id, month, entry_id)
-    _check_open(entry.month, entry.timezone)
+    _check_open(_deadline_of(session, entry.agency_id, entry.month, entry.timezone))
     if entry.status == CANCELLED:
         raise Conflict("Cette intervention a été annulée par l'agence.")
+    if entry.status == SETTLED:
+        raise Conflict(
+            "L'agence a déjà réglé cette intervention : adressez-lui une demande "
+            "pour la revoir."
+        )
     if not _ended(entry):
         raise InvalidInput(
             "Cette intervention n'est pas terminée : vous pourrez la valider "
@@ -161,10 +180,10 @@ def accept_all(
     that would drop a refusal and ``confirm`` is not true, nothing changes
     and ConfirmationRequired lists what would be lost.
     """
-    month = _check_month(month)
+    month = check_month(month)
     actor = access.check_caregiver(session, actor, caregiver_id)
     entries = _entries(session, caregiver_id, month)
-    _check_open(month, _timezone(session, caregiver_id, entries))
+    _check_open(_month_deadline(session, actor, caregiver_id, month, entries))
 
     dropped = [entry for entry in entries if entry.status == REFUSED]
     if dropped and confirm is not True:
@@ -198,7 +217,7 @@ def accept_all(
             entry.declared_minutes = None
             _record_decision(session, entry, actor, history.ACCEPTED_ALL, before)
 
-    return _month(session, caregiver_id, month)
+    return _month(session, actor, caregiver_id, month)
 
 
 def agency_month(
@@ -209,23 +228,32 @@ def agency_month(
     Staff and back-office systems see their own agency; the network admin
     names the agency.
     """
-    month = _check_month(month)
+    month = check_month(month)
     agency_id = access.check_agency(actor, agency_id)
     entries = session.scalars(
         select(Entry)
         .where(Entry.agency_id == agency_id, Entry.month == month)
         .order_by(Entry.caregiver_id, Entry.start_at)
     ).all()
-    tz = entries[0].timezone if entries else DEFAULT_TIMEZONE
-    closed = is_closed(month, tz)
+    limit = deadlines.for_month(
+        session,
+        agency_id,
+        month,
+        entries[0].timezone if entries else DEFAULT_TIMEZONE,
+    )
+    closed = limit.is_closed()
 
     by_caregiver: dict[str, list[dict]] = defaultdict(list)
     for entry in entries:
         by_caregiver[entry.caregiver_id].append(_entry_view(entry, closed))
+    names = directory.caregivers(session, set(by_caregiver))
 
     caregivers = [
         {
             "caregiver_id": caregiver_id,
+            "caregiver": directory.caregiver_view(
+                caregiver_id, names.get(caregiver_id)
+            ),
             "totals": _totals(views),
             "refused": [
                 {
@@ -239,9 +267,12 @@ def agency_month(
                     "reason": view["reason"],
                     "reason_label": view["reason_label"],
                     "comment": view["comment"],
+                    "settled": view["status"] == SETTLED,
+                    "counted_minutes": view["counted_minutes"],
+                    "staff_comment": view["staff_comment"],
                 }
                 for view in views
-                if view["status"] == REFUSED
+                if view["status"] in (REFUSED, SETTLED)
             ],
         }
         for caregiver_id, views in by_caregiver.items()
@@ -250,31 +281,137 @@ def agency_month(
     return {
         "month": month,
         "agency_id": agency_id,
-        "timezone": tz,
-        "deadline": deadline(month, tz).isoformat(),
-        "status": CLOSED if closed else OPEN,
+        **_deadline_fields(limit, closed),
         "caregivers": caregivers,
         "totals": _totals(every_line),
     }
 
 
 def entry_history(
-    session: Session, actor: dict, caregiver_id: str, entry_id: str
+    session: Session,
+    actor: dict,
+    caregiver_id: str,
+    entry_id: str,
+    month: str | None = None,
 ) -> list[dict]:
     """Who changed an entry, when and how, oldest first."""
     access.check_caregiver(session, actor, caregiver_id)
-    entry = session.get(Entry, entry_id)
+    entry = session.get(Entry, entry_id) if isinstance(entry_id, str) else None
     if entry is None or entry.caregiver_id != caregiver_id:
         raise NotFound("Intervention introuvable.")
+    if month is not None and entry.month != check_month(month):
+        raise NotFound("Intervention introuvable dans ce mois.")
     return history.rows(session, entry_id)
 
 
+def agency_entry_history(
+    session: Session, actor: dict, month: str, entry_id: str
+) -> list[dict]:
+    """The history of one entry of the agency's month, for staff."""
+    entry = _agency_entry(session, actor, month, entry_id)
+    return history.rows(session, entry.id)
+
+
+def settle(
+    session: Session, actor: dict, month: str, entry_id: str, settlement: object
+) -> dict:
+    """Staff settle a refusal: the declared minutes, or others with a comment.
+
+    Works before and after the month closes; after, it is a correction of
+    the closed month like ``correct``. Publishes ``entry_corrected``.
+    """
+    entry = _agency_entry(session, actor, month, entry_id, change=True)
+    if entry.status not in (REFUSED, SETTLED):
+        raise Conflict(
+            "Seule une intervention refusée par l'intervenante se règle ainsi.",
+            {"entry_id": "intervention non refusée"},
+        )
+
+    wanted = settlement if isinstance(settlement, dict) else {}
+    errors: dict = {}
+    minutes = wanted.get("minutes")
+    if minutes is None:
+        minutes = entry.declared_minutes or 0
+    elif not _whole_minutes(minutes):
+        errors["minutes"] = (
+            f"durée en minutes, nombre entier de 0 à {MAX_DECLARED_MINUTES}"
+        )
+    comment = _read_comment(wanted.get("comment"), errors)
+    if not errors and minutes != entry.declared_minutes and not comment:
+        errors["comment"] = "expliquez pourquoi vous comptez une autre durée"
+    if errors:
+        raise InvalidInput("Vérifiez les champs indiqués.", errors)
+
+    before = history.snapshot(entry)
+    entry.status = SETTLED
+    entry.counted_override = minutes
+    entry.staff_comment = comment
+    if history.snapshot(entry) == before:
+        return _entry_view(entry, closed=True)
+    _record_staff_change(session, entry, actor, history.SETTLED, before)
+    return _entry_view(entry, closed=True)
+
+
+def correct(
+    session: Session, actor: dict, month: str, entry_id: str, correction: object
+) -> dict:
+    """Staff correct an entry of a closed month: counted minutes and/or km,
+    always with a comment. Kept in the history, published as
+    ``entry_corrected``."""
+    entry = _agency_entry(session, actor, month, entry_id, change=True)
+    if not deadlines.is_recorded_closed(session, entry.agency_id, entry.month):
+        raise Conflict(
+            "Ce mois n'est pas encore clos : l'intervenante valide encore ses "
+            "heures (réglez un refus avec « régler »).",
+            {"month": "mois encore ouvert"},
+        )
+
+    wanted = correction if isinstance(correction, dict) else {}
+    errors: dict = {}
+    minutes = wanted.get("counted_minutes")
+    if minutes is not None and not _whole_minutes(minutes):
+        errors["counted_minutes"] = (
+            f"durée en minutes, nombre entier de 0 à {MAX_DECLARED_MINUTES}"
+        )
+    km = _read_km(wanted.get("km"), errors) if "km" in wanted else entry.km
+    comment = _read_comment(wanted.get("comment"), errors)
+    if not comment and "comment" not in errors:
+        errors["comment"] = "obligatoire : dites pourquoi vous corrigez"
+    if minutes is None and "km" not in wanted and not errors:
+        errors["counted_minutes"] = "indiquez les minutes comptées ou les km"
+    if errors:
+        raise InvalidInput("Vérifiez les champs indiqués.", errors)
+
+    before = history.snapshot(entry)
+    if minutes is not None:
+        entry.counted_override = minutes
+    entry.km = km
+    entry.staff_comment = comment
+    _record_staff_change(session, entry, actor, history.CORRECTED, before)
+    return _entry_view(entry, closed=True)
+
+
 def counted_minutes(entry: Entry) -> int:
+    if entry.counted_override is not None:
+        return entry.counted_override
     if entry.status == REFUSED:
         return entry.declared_minutes or 0
     if entry.status == CANCELLED:
         return 0
     return entry.planned_minutes
+
+
+def entry_figures(entry: Entry) -> dict:
+    """The final figures of an entry as payroll reads them in events."""
+    return {
+        "entry_id": entry.id,
+        "shift_id": entry.shift_id,
+        "caregiver_id": entry.caregiver_id,
+        "status": entry.status,
+        "planned_minutes": entry.planned_minutes,
+        "counted_minutes": counted_minutes(entry),
+        "km": km_text(entry.km),
+    }
 
 
 def km_text(value: Decimal | None) -> str | None:
@@ -284,10 +421,10 @@ def km_text(value: Decimal | None) -> str | None:
     return str(Decimal(value).quantize(KM_STEP, rounding=ROUND_HALF_UP))
 
 
-def _month(session: Session, caregiver_id: str, month: str) -> dict:
+def _month(session: Session, actor: dict, caregiver_id: str, month: str) -> dict:
     entries = _entries(session, caregiver_id, month)
-    tz = _timezone(session, caregiver_id, entries)
-    closed = is_closed(month, tz)
+    limit = _month_deadline(session, actor, caregiver_id, month, entries)
+    closed = limit.is_closed()
 
     days: dict[date, list[dict]] = {}
     for entry in entries:
@@ -297,9 +434,7 @@ def _month(session: Session, caregiver_id: str, month: str) -> dict:
     return {
         "month": month,
         "caregiver_id": caregiver_id,
-        "timezone": tz,
-        "deadline": deadline(month, tz).isoformat(),
-        "status": CLOSED if closed else OPEN,
+        **_deadline_fields(limit, closed),
         "days": [
             {"date": day.isoformat(), "entries": views} for day, views in days.items()
         ],
@@ -325,10 +460,23 @@ def _entry_view(entry: Entry, closed: bool) -> dict:
         "comment": entry.comment,
         "declared_minutes": entry.declared_minutes,
         "counted_minutes": counted_minutes(entry),
+        "staff_comment": entry.staff_comment,
         "km": None if entry.status == CANCELLED else km_text(entry.km),
         "change_note": entry.change_note,
         "ended": ended,
-        "can_decide": ended and not closed and entry.status != CANCELLED,
+        "can_decide": ended
+        and not closed
+        and entry.status not in (CANCELLED, SETTLED, NOT_VALIDATED),
+    }
+
+
+def _deadline_fields(limit: MonthDeadline, closed: bool) -> dict:
+    return {
+        "timezone": limit.timezone,
+        "deadline": limit.deadline.isoformat(),
+        "grace_days": limit.grace_days,
+        "status": CLOSED if closed else OPEN,
+        "closed_at": limit.closed_at.isoformat() if limit.closed_at else None,
     }
 
 
@@ -344,6 +492,8 @@ def _totals(lines: list[dict]) -> dict:
         "pending": sum(1 for line in live if line["status"] == PENDING),
         "accepted": sum(1 for line in live if line["status"] == ACCEPTED),
         "refused": sum(1 for line in live if line["status"] == REFUSED),
+        "settled": sum(1 for line in live if line["status"] == SETTLED),
+        "not_validated": sum(1 for line in live if line["status"] == NOT_VALIDATED),
         "cancelled": len(lines) - len(live),
     }
 
@@ -375,6 +525,39 @@ def _record_decision(
     session.flush()
 
 
+def _record_staff_change(
+    session: Session, entry: Entry, actor: dict, action: str, before: dict
+) -> None:
+    """Stamp, keep in the history and publish a change made by staff."""
+    entry.updated_at = clock.now()
+    history.record(session, entry, actor, action, before, history.snapshot(entry))
+    publish_correction(session, entry, action, actor.get("id"))
+    session.flush()
+
+
+def publish_correction(
+    session: Session, entry: Entry, action: str, by: str | None
+) -> None:
+    """``entry_corrected``: an entry's figures changed by staff or, after the
+    month closed, by a shift planned late."""
+    MESSAGING.record(
+        session,
+        "entry_corrected",
+        entry.agency_id,
+        {
+            **entry_figures(entry),
+            "month": entry.month,
+            "action": action,
+            "reason": entry.reason,
+            "comment": entry.staff_comment,
+            "month_closed": deadlines.is_recorded_closed(
+                session, entry.agency_id, entry.month
+            ),
+            "by": by,
+        },
+    )
+
+
 def _read_decision(decision: object) -> dict:
     """The decision sent by a form, checked field by field."""
     if not isinstance(decision, dict):
@@ -385,13 +568,7 @@ def _read_decision(decision: object) -> dict:
     if status not in (ACCEPTED, REFUSED):
         errors["status"] = "choisissez « acceptée » ou « refusée »"
 
-    comment = decision.get("comment")
-    if comment is not None and not isinstance(comment, str):
-        errors["comment"] = "texte attendu"
-        comment = None
-    comment = (comment or "").strip() or None
-    if comment and len(comment) > MAX_COMMENT:
-        errors["comment"] = f"{MAX_COMMENT} caractères au plus"
+    comment = _read_comment(decision.get("comment"), errors)
 
     reason = declared = None
     if status == REFUSED:
@@ -401,11 +578,7 @@ def _read_decision(decision: object) -> dict:
         elif reason == OTHER and not comment:
             errors["comment"] = "précisez le motif dans le commentaire"
         declared = decision.get("declared_minutes")
-        if (
-            isinstance(declared, bool)
-            or not isinstance(declared, int)
-            or not 0 <= declared <= MAX_DECLARED_MINUTES
-        ):
+        if not _whole_minutes(declared):
             errors["declared_minutes"] = (
                 f"durée en minutes, nombre entier de 0 à {MAX_DECLARED_MINUTES}"
             )
@@ -420,6 +593,24 @@ def _read_decision(decision: object) -> dict:
         "declared_minutes": declared,
         "km": km,
     }
+
+
+def _read_comment(value: object, errors: dict) -> str | None:
+    if value is not None and not isinstance(value, str):
+        errors["comment"] = "texte attendu"
+        return None
+    comment = (value or "").strip() or None
+    if comment and len(comment) > MAX_COMMENT:
+        errors["comment"] = f"{MAX_COMMENT} caractères au plus"
+    return comment
+
+
+def _whole_minutes(value: object) -> bool:
+    return (
+        not isinstance(value, bool)
+        and isinstance(value, int)
+        and 0 <= value <= MAX_DECLARED_MINUTES
+    )
 
 
 def _read_km(value: object, errors: dict) -> Decimal | None:
@@ -450,7 +641,7 @@ def _confirmation_message(dropped: list[Entry]) -> str:
     )
 
 
-def _check_month(month: object) -> str:
+def check_month(month: object) -> str:
     if not isinstance(month, str):
         raise InvalidInput("Mois invalide.", {"month": "format AAAA-MM"})
     try:
@@ -459,12 +650,11 @@ def _check_month(month: object) -> str:
         raise InvalidInput("Mois invalide.", {"month": "format AAAA-MM"}) from exc
 
 
-def _check_open(month: str, tz: str) -> None:
-    if is_closed(month, tz):
-        limit = deadline(month, tz)
+def _check_open(limit: MonthDeadline) -> None:
+    if limit.is_closed():
         raise Closed(
-            f"Le mois {month} est clos : ses heures pouvaient être validées "
-            f"jusqu'au {limit:%d/%m/%Y} à 23:59:59."
+            f"Le mois {limit.month} est clos : ses heures pouvaient être validées "
+            f"jusqu'au {limit.deadline:%d/%m/%Y} à 23:59:59."
         )
 
 
@@ -489,14 +679,47 @@ def _entry(session: Session, caregiver_id: str, month: str, entry_id: str) -> En
     return entry
 
 
-def _timezone(session: Session, caregiver_id: str, entries: list[Entry]) -> str:
-    """The zone of the month: that of its entries, else her latest entry's."""
+def _agency_entry(
+    session: Session, actor: dict, month: str, entry_id: str, change: bool = False
+) -> Entry:
+    """An entry of the staff member's agency in ``month``, or NotFound.
+
+    ``change``: the caller changes it, which a back-office key may not.
+    """
+    month = check_month(month)
+    check = access.check_staff if change else access.check_agency
+    agency_id = check(actor, None)
+    entry = session.get(Entry, entry_id) if isinstance(entry_id, str) else None
+    if entry is None or entry.month != month or entry.agency_id != agency_id:
+        raise NotFound("Intervention introuvable dans ce mois.")
+    return entry
+
+
+def _deadline_of(
+    session: Session, agency_id: str | None, month: str, tz: str
+) -> MonthDeadline:
+    return deadlines.for_month(session, agency_id, month, tz)
+
+
+def _month_deadline(
+    session: Session,
+    actor: dict,
+    caregiver_id: str,
+    month: str,
+    entries: list[Entry],
+) -> MonthDeadline:
+    """The deadline of her month: her agency's rules, in its zone.
+
+    Her agency is that of the month's entries, else the one timesheets knows
+    for her, else the actor's; the zone falls back on her latest entry's.
+    """
     if entries:
-        return entries[0].timezone
+        return _deadline_of(session, entries[0].agency_id, month, entries[0].timezone)
+    agency_id = access.caregiver_agency(session, caregiver_id) or actor.get("agency_id")
     latest = session.scalars(
         select(Entry.timezone)
         .where(Entry.caregiver_id == caregiver_id)
         .order_by(Entry.start_at.desc())
         .limit(1)
     ).first()
-    return latest or DEFAULT_TIMEZONE
+    return _deadline_of(session, agency_id, month, latest or DEFAULT_TIMEZONE)

@@ -15,6 +15,14 @@ planning publishes ``shift_scheduled``, ``shift_changed`` and
 - A shift that loses its caregiver is treated as cancelled for her; a shift
   given to another caregiver starts over as a new pending entry of hers (the
   history keeps the former caregiver's decision).
+- Once the closing job has closed a month, planning's events no longer
+  change its entries: the history of the entry keeps what planning said
+  (``ignored_after_closing``) and staff correct the figures if they must. A
+  shift planned late into a closed month (an unplanned intervention
+  approved afterwards) gets an entry ``not_validated`` counted as planned,
+  published as ``entry_corrected`` since ``month_closed`` has gone out.
+- Each event locks its agency's row (PostgreSQL) as the closing job does,
+  so an event and the closing of its month never interleave.
 
 Known gap: events are applied in the order they arrive. Two events about the
 same shift handled out of order (several workers, a retried delivery) can
@@ -39,9 +47,9 @@ from extranet_common.localtime import (
     to_local,
     zone,
 )
-from timesheets import history
+from timesheets import deadlines, directory, history, months
 from timesheets.access import PLANNING_ACTOR
-from timesheets.models import CANCELLED, DECIDED, PENDING, Entry
+from timesheets.models import CANCELLED, DECIDED, NOT_VALIDATED, PENDING, Entry
 
 _log = logging.getLogger(__name__)
 
@@ -105,21 +113,38 @@ def apply_shift_changed(session: Session, data: dict, payload: dict) -> None:
 
 
 def apply_shift_cancelled(session: Session, data: dict, payload: dict) -> None:
+    agency_id = payload.get("agency_id")
+    if agency_id:
+        directory.ensure_agency(session, agency_id, data.get("timezone") or "")
     entry = _entry_of_shift(session, str(data.get("shift_id")))
     if entry is None:
         _log.info("cancelled shift %s has no entry", data.get("shift_id"))
+        return
+    if _closed(session, entry.agency_id, entry.month):
+        _ignore(session, entry, None)
         return
     _withdraw(session, entry)
 
 
 def _upsert(session: Session, shift: Shift, agency_id: str | None) -> None:
+    if agency_id:
+        directory.ensure_agency(session, agency_id, shift.timezone)
     entry = _entry_of_shift(session, shift.shift_id)
 
+    if entry is not None and (
+        _closed(session, entry.agency_id, entry.month)
+        or _closed(session, agency_id or entry.agency_id, shift.month)
+    ):
+        _ignore(session, entry, shift, agency_id)
+        return
     if shift.caregiver_id is None:
         if entry is not None:
             _withdraw(session, entry)
         return
     if entry is None:
+        if _closed(session, agency_id, shift.month):
+            _create_after_closing(session, shift, agency_id)
+            return
         _create(session, shift, agency_id)
         return
 
@@ -161,6 +186,51 @@ def _create(session: Session, shift: Shift, agency_id: str | None) -> None:
     _save(session, entry, history.CREATED, None)
 
 
+def _create_after_closing(
+    session: Session, shift: Shift, agency_id: str | None
+) -> None:
+    entry = Entry(id=str(uuid.uuid4()), status=NOT_VALIDATED)
+    _copy(entry, shift, agency_id)
+    entry.change_note = "Intervention ajoutée par l'agence après la clôture du mois."
+    session.add(entry)
+    _save(session, entry, history.ADDED_AFTER_CLOSING, None)
+    months.publish_correction(session, entry, history.ADDED_AFTER_CLOSING, None)
+    _log.info("shift %s added to closed month %s", shift.shift_id, shift.month)
+
+
+def _ignore(
+    session: Session,
+    entry: Entry,
+    shift: Shift | None,
+    agency_id: str | None = None,
+) -> None:
+    """Keep in the history what planning said about an entry of a closed
+    month, without changing the entry."""
+    before = history.snapshot(entry)
+    said = None
+    if shift is not None and shift.caregiver_id is not None:
+        ghost = Entry(id=entry.id, status=entry.status)
+        _copy(ghost, shift, agency_id or entry.agency_id)
+        said = history.snapshot(ghost) | {
+            key: before[key]
+            for key in ("status", "reason", "comment", "declared_minutes", "km")
+        }
+    if said == before:
+        return
+    history.record(
+        session, entry, PLANNING_ACTOR, history.IGNORED_AFTER_CLOSING, before, said
+    )
+    _log.warning(
+        "planning changed shift %s of closed month %s; entry left as it was",
+        entry.shift_id,
+        entry.month,
+    )
+
+
+def _closed(session: Session, agency_id: str | None, month: str) -> bool:
+    return deadlines.is_recorded_closed(session, agency_id, month)
+
+
 def _withdraw(session: Session, entry: Entry) -> None:
     """The shift is gone: forget an undecided entry, mark a decided one."""
     if entry.status == CANCELLED:
@@ -197,6 +267,8 @@ def _clear_decision(entry: Entry) -> None:
     entry.reason = None
     entry.comment = None
     entry.declared_minutes = None
+    entry.counted_override = None
+    entry.staff_comment = None
     entry.decided_at = None
     entry.decided_by = None
 
