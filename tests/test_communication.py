@@ -113,7 +113,9 @@ def caregiver(system, opened):
         assert registered.status_code == 202, registered.text
         link = mail_to(system, email, "Confirmation").links[0]
         token = link.split("token=", 1)[1]
-        assert anonymous.post("/api/v1/auth/confirm", json={"token": token}).is_success
+        assert anonymous.post(
+            "/api/v1/auth/confirm", json={"token": token, "password": PASSWORD}
+        ).is_success
         login = anonymous.post(
             "/api/v1/auth/login", json={"email": email, "password": PASSWORD}
         )

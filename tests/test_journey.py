@@ -108,10 +108,19 @@ def test_caregiver_journey(system, system_clock):
     assert anonymous.get(link).status_code == 200
     assert anonymous.head(link).status_code == 200
     assert anonymous.get(link).status_code == 200
-    confirmed = anonymous.post("/api/v1/auth/confirm", json={"token": token})
+    stranger = anonymous.post(
+        "/api/v1/auth/confirm", json={"token": token, "password": "pas le bon mot"}
+    )
+    assert stranger.status_code == 400
+    assert "password" in stranger.json()["error"]["fields"]
+    confirmed = anonymous.post(
+        "/api/v1/auth/confirm", json={"token": token, "password": PASSWORD}
+    )
     assert confirmed.status_code == 200, confirmed.text
     assert confirmed.json()["user"]["status"] == "active"
-    reused = anonymous.post("/api/v1/auth/confirm", json={"token": token})
+    reused = anonymous.post(
+        "/api/v1/auth/confirm", json={"token": token, "password": PASSWORD}
+    )
     assert reused.status_code == 410
     again = anonymous.post(
         "/api/v1/auth/register",
@@ -170,7 +179,8 @@ def test_caregiver_journey(system, system_clock):
     register_and_confirm(system, ELOISE_TYPED, "Éloïse", "Girard", PASSWORD)
     eloise_token = mail_to(system, ELOISE_TYPED, "Confirmation").links[0]
     anonymous.post(
-        "/api/v1/auth/confirm", json={"token": eloise_token.split("token=", 1)[1]}
+        "/api/v1/auth/confirm",
+        json={"token": eloise_token.split("token=", 1)[1], "password": PASSWORD},
     )
     eloise = login(system, "Eloise.Girard@Example.org", PASSWORD)
     week = eloise.get("/api/v1/me/planning?view=week&date=2026-10-24").json()

@@ -89,7 +89,9 @@ def caregiver_session(system, clients, staff, first_name: str) -> tuple:
     )
     assert registered.status_code == 202, registered.text
     token = link_in_mail(system, email, "Confirmation").split("token=", 1)[1]
-    assert anonymous.post("/api/v1/auth/confirm", json={"token": token}).is_success
+    assert anonymous.post(
+        "/api/v1/auth/confirm", json={"token": token, "password": PASSWORD}
+    ).is_success
     login = anonymous.post(
         "/api/v1/auth/login", json={"email": email, "password": PASSWORD}
     )

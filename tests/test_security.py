@@ -131,7 +131,9 @@ def new_caregiver(system, staff: httpx.Client, anonymous, first="Camille") -> di
     )
     assert registered.status_code == 202, registered.text
     link = mail_to(system, email, "Confirmation").links[0]
-    confirmed = anonymous.post("/api/v1/auth/confirm", json={"token": token_in(link)})
+    confirmed = anonymous.post(
+        "/api/v1/auth/confirm", json={"token": token_in(link), "password": PASSWORD}
+    )
     assert confirmed.status_code == 200, confirmed.text
     return {"email": email, "id": invited.json()["id"]}
 
@@ -380,7 +382,7 @@ TABLE: dict[tuple[str, str], Row] = {
         "/api/v1/auth/confirm",
         "the emailed token is the credential",
         410,
-        body={"token": "forged-token"},
+        body={"token": "forged-token", "password": "peu importe"},
     ),
     ("POST", "/api/v1/auth/login"): public(
         "/api/v1/auth/login",
@@ -788,9 +790,12 @@ def test_links_survive_scanners_die_after_use_and_forms_need_csrf(
     browser = clients.new(headers={"Cookie": f"extranet_csrf={csrf}"})
     forged = clients.new().post("/confirmation", data={"token": token_in(link)})
     genuine = browser.post(
-        "/confirmation", data={"token": token_in(link), "csrf_token": csrf}
+        "/confirmation",
+        data={"token": token_in(link), "csrf_token": csrf, "password": PASSWORD},
     )
-    reused = anonymous.post("/api/v1/auth/confirm", json={"token": token_in(link)})
+    reused = anonymous.post(
+        "/api/v1/auth/confirm", json={"token": token_in(link), "password": PASSWORD}
+    )
     again = register(anonymous, email)
 
     assert scanned == [200, 200]
@@ -811,7 +816,9 @@ def test_an_older_reset_link_dies_once_a_newer_one_is_used(
     invite(staff, email)
     register(anonymous, email)
     confirm = mail_to(system, email, "Confirmation").links[0]
-    anonymous.post("/api/v1/auth/confirm", json={"token": token_in(confirm)})
+    anonymous.post(
+        "/api/v1/auth/confirm", json={"token": token_in(confirm), "password": PASSWORD}
+    )
     anonymous.post("/api/v1/auth/password-reset", json={"email": email})
     older = token_in(mail_to(system, email, "nouveau mot de passe").links[0])
     anonymous.post("/api/v1/auth/password-reset", json={"email": email})
@@ -886,7 +893,9 @@ def test_emails_match_across_unicode_forms_and_case(
     assert register(anonymous, lower).status_code == 202
     for address in (nfc, lower):
         link = mail_to(system, address, "Confirmation").links[0]
-        anonymous.post("/api/v1/auth/confirm", json={"token": token_in(link)})
+        anonymous.post(
+            "/api/v1/auth/confirm", json={"token": token_in(link), "password": PASSWORD}
+        )
 
     assert login(anonymous, f"E\u0301LODIE-{tag}@EXAMPLE.ORG")
     assert login(anonymous, f"\u00c9lodie-{tag}@example.org")
@@ -901,7 +910,9 @@ def active_caregiver(system, anonymous, staff) -> str:
     invite(staff, email)
     register(anonymous, email)
     link = mail_to(system, email, "Confirmation").links[0]
-    anonymous.post("/api/v1/auth/confirm", json={"token": token_in(link)})
+    anonymous.post(
+        "/api/v1/auth/confirm", json={"token": token_in(link), "password": PASSWORD}
+    )
     return email
 
 

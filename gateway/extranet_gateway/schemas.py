@@ -44,8 +44,9 @@ class Register(Schema):
     password = fields.Str(required=True, validate=validate.Length(max=1000))
 
 
-class TokenOnly(Schema):
+class Confirmation(Schema):
     token = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    password = fields.Str(required=True, validate=validate.Length(min=1, max=1000))
 
 
 class Login(Schema):

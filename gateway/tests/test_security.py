@@ -207,13 +207,13 @@ def test_a_form_post_without_its_csrf_token_changes_nothing():
             "POST",
             "/confirmation",
             cookie,
-            form={"token": "abc", "csrf_token": "anon-token"},
+            form={"token": "abc", "csrf_token": "anon-token", "password": "choisi"},
         ),
     )
 
     assert forged.status_code == 403
     assert genuine.status_code == 200
-    assert gateway.identity_rpc.calls == [("confirm", ("abc",))]
+    assert gateway.identity_rpc.calls == [("confirm", ("abc", "choisi"))]
 
 
 def test_a_signed_in_form_uses_the_session_tied_token():

@@ -52,11 +52,11 @@ def register(call: Call):
     f"{PREFIX}/confirm",
     ["POST"],
     PUBLIC,
-    "Confirm an account with the emailed token",
-    body=schemas.TokenOnly,
+    "Confirm an account with the emailed token and the password chosen",
+    body=schemas.Confirmation,
 )
 def confirm(call: Call):
-    user = call.service.identity_rpc.confirm(call.data["token"])
+    user = call.service.identity_rpc.confirm(call.data["token"], call.data["password"])
     return {"user": user, "next": "login"}
 
 

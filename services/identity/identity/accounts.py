@@ -7,6 +7,7 @@ written. Secret links are returned here and never put on an event.
 """
 
 import hashlib
+import json
 import secrets
 import unicodedata
 import uuid
@@ -250,12 +251,18 @@ def register(
         )
 
     password_hash = passwords.hash_password(password, settings.bcrypt_rounds)
-    user.first_name = first_name.strip()
-    user.last_name = last_name.strip()
-    user.password_hash = password_hash
     user.status = PENDING
     _kill_tokens(session, user, CONFIRMATION)
-    token = _issue_token(session, user, CONFIRMATION)
+    token = _issue_token(
+        session,
+        user,
+        CONFIRMATION,
+        pending={
+            "first_name": first_name.strip(),
+            "last_name": last_name.strip(),
+            "password_hash": password_hash,
+        },
+    )
     agency = session.get(Agency, user.agency_id)
     link = f"{settings.public_url}/confirmation?token={token}"
     return Outcome(
@@ -264,10 +271,32 @@ def register(
     )
 
 
-def confirm(session: DbSession, token: str) -> dict:
+def confirm(session: DbSession, settings: Settings, token: str, password: str) -> dict:
+    """Activate an account with the emailed link and the password chosen.
+
+    Asking for the password proves that whoever confirms also registered:
+    someone who registered an invited address that is not theirs cannot get
+    its owner to activate their password by clicking the emailed link. The
+    names and password of the registration apply only now, so a registration
+    that is never confirmed changes nothing on the account.
+    """
     row = _usable_token(session, token, CONFIRMATION)
+    wanted = json.loads(row.pending or "{}")
+    if not passwords.verify_password(
+        password, wanted.get("password_hash"), settings.bcrypt_rounds
+    ):
+        raise InvalidInput(
+            "Ce n'est pas le mot de passe choisi à l'inscription. Si vous "
+            "l'avez oublié, recommencez l'inscription.",
+            {"password": "différent de celui choisi à l'inscription"},
+        )
+
     user = session.get(User, row.user_id)
     row.used_at = clock.now()
+    row.pending = None
+    user.first_name = wanted["first_name"]
+    user.last_name = wanted["last_name"]
+    user.password_hash = wanted["password_hash"]
     user.status = ACTIVE
     user.confirmed_at = clock.now()
     _kill_tokens(session, user, INVITATION)
@@ -525,7 +554,9 @@ def _user_by_email(session: DbSession, email: str) -> User | None:
     ).first()
 
 
-def _issue_token(session: DbSession, user: User, purpose: str) -> str:
+def _issue_token(
+    session: DbSession, user: User, purpose: str, pending: dict | None = None
+) -> str:
     token = secrets.token_urlsafe(32)
     now = clock.now()
     session.add(
@@ -536,6 +567,7 @@ def _issue_token(session: DbSession, user: User, purpose: str) -> str:
             token_hash=hash_token(token),
             created_at=now,
             expires_at=now + LIFETIMES[purpose],
+            pending=json.dumps(pending) if pending else None,
         )
     )
     return token
@@ -547,7 +579,7 @@ def _kill_tokens(session: DbSession, user: User, purpose: str) -> None:
         .where(
             Token.user_id == user.id, Token.purpose == purpose, Token.used_at.is_(None)
         )
-        .values(used_at=clock.now())
+        .values(used_at=clock.now(), pending=None)
     )
 
 

@@ -66,6 +66,9 @@ class Token(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    pending: Mapped[str | None] = mapped_column(Text)
+    """For a confirmation: the names and password hash the registration
+    asked for, applied only when the account is confirmed."""
 
 
 class Session(Base):

@@ -132,9 +132,9 @@ class IdentityService(Health):
         return outcome.result
 
     @rpc
-    def confirm(self, token):
+    def confirm(self, token, password):
         with self.db.get_session() as session:
-            return accounts.confirm(session, token)
+            return accounts.confirm(session, self.settings, token, password)
 
     @rpc
     def password_rules(self):

@@ -85,15 +85,15 @@ def test_registration_can_restart_and_kills_the_older_link(
     db_session.commit()
 
     with pytest.raises(LinkExpired):
-        accounts.confirm(db_session, first)
-    user = accounts.confirm(db_session, second)
+        accounts.confirm(db_session, settings, first, PASSWORD)
+    user = accounts.confirm(db_session, settings, second, PASSWORD)
 
     assert user["status"] == "active"
 
 
 def test_confirmed_account_cannot_register_again(db_session, settings, agency):
     token = invite_and_register(db_session, settings, agency)
-    accounts.confirm(db_session, token)
+    accounts.confirm(db_session, settings, token, PASSWORD)
     db_session.commit()
 
     with pytest.raises(Conflict) as error:
@@ -103,13 +103,13 @@ def test_confirmed_account_cannot_register_again(db_session, settings, agency):
 
     assert error.value.data == {"next": "login"}
     with pytest.raises(LinkExpired):
-        accounts.confirm(db_session, token)
+        accounts.confirm(db_session, settings, token, PASSWORD)
 
 
 def test_login_is_case_insensitive_and_unicode_normalised(db_session, settings, agency):
     nfd_email = "E\u0301loise.girard@example.org"
     token = invite_and_register(db_session, settings, agency, email=nfd_email)
-    accounts.confirm(db_session, token)
+    accounts.confirm(db_session, settings, token, PASSWORD)
     db_session.commit()
 
     result = accounts.login(
@@ -137,7 +137,12 @@ def test_login_fails_alike_for_unknown_wrong_and_unconfirmed(
 
 
 def test_sessions_expire_when_idle_and_end_at_logout(db_session, settings, agency):
-    accounts.confirm(db_session, invite_and_register(db_session, settings, agency))
+    accounts.confirm(
+        db_session,
+        settings,
+        invite_and_register(db_session, settings, agency),
+        PASSWORD,
+    )
     start = datetime(2026, 10, 31, 20, 0, tzinfo=UTC)
     with clock.frozen(start):
         token = accounts.login(
@@ -161,7 +166,12 @@ def test_sessions_expire_when_idle_and_end_at_logout(db_session, settings, agenc
 
 
 def test_reset_link_is_single_use_and_ends_sessions(db_session, settings, agency):
-    accounts.confirm(db_session, invite_and_register(db_session, settings, agency))
+    accounts.confirm(
+        db_session,
+        settings,
+        invite_and_register(db_session, settings, agency),
+        PASSWORD,
+    )
     session_token = accounts.login(
         db_session, settings, "camille.martin@example.org", PASSWORD
     )["token"]
@@ -235,3 +245,31 @@ def test_account_emails_wait_for_notifications_then_leave(db_session, settings, 
     assert db_session.query(OutgoingEmail).count() == 0
     assert sent[0][0] == "invitation"
     assert sent[0][1] == "lucas@example.org"
+
+
+def test_someone_registering_an_invited_address_cannot_take_the_account(
+    db_session, settings, agency
+):
+    email = "ines.haddad@example.org"
+    accounts.invite_caregiver(
+        db_session, settings, agency["id"], "Inès", "Haddad", email
+    )
+    intruder = accounts.register(
+        db_session, settings, "Attaquant", "Evil", email, "le mot de passe de l'intrus"
+    )
+    db_session.commit()
+
+    with pytest.raises(InvalidInput) as error:
+        accounts.confirm(db_session, settings, link_token(intruder), PASSWORD)
+    listed = accounts.list_caregivers(db_session, agency["id"])
+    with pytest.raises(NotAuthenticated):
+        accounts.login(db_session, settings, email, "le mot de passe de l'intrus")
+
+    assert "password" in error.value.fields
+    assert [(c["first_name"], c["last_name"]) for c in listed] == [("Inès", "Haddad")]
+    mine = accounts.register(db_session, settings, "Inès", "Haddad", email, PASSWORD)
+    assert accounts.confirm(db_session, settings, link_token(mine), PASSWORD)
+    with pytest.raises(LinkExpired):
+        accounts.confirm(
+            db_session, settings, link_token(intruder), "le mot de passe de l'intrus"
+        )

@@ -29,7 +29,7 @@ def camille(db_session, settings, agency):
     accounts.invite_caregiver(db_session, settings, agency["id"], "C", "M", email)
     outcome = accounts.register(db_session, settings, "C", "M", email, PASSWORD)
     token = outcome.emails[0]["context"]["link"].split("=", 1)[1]
-    accounts.confirm(db_session, token)
+    accounts.confirm(db_session, settings, token, PASSWORD)
     db_session.commit()
     return email
 
