@@ -21,7 +21,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -496,8 +496,9 @@ def _planned_from_row(
 
     start_at = _file_instant(row, "start", timezone, faults)
     end_at = _file_instant(row, "end", timezone, faults)
-    if start_at and end_at and end_at <= start_at:
-        faults.add(row.line, "end", "la fin doit être après le début")
+    too_long = duration_problem(start_at, end_at)
+    if too_long:
+        faults.add(row.line, "end", too_long)
 
     activity = row.get("activity")
     if len(activity) > ACTIVITY_LENGTH:
@@ -522,6 +523,21 @@ def _planned_from_row(
         notes=row.get("notes"),
         line=row.line,
     )
+
+
+LONGEST_SHIFT = timedelta(hours=24)
+"""No shift lasts longer: the timesheets count at most a day per entry."""
+
+
+def duration_problem(start_at, end_at) -> str | None:
+    """Why a shift's times cannot be, or None when they are fine."""
+    if not (start_at and end_at):
+        return None
+    if end_at <= start_at:
+        return "la fin doit être après le début"
+    if end_at - start_at > LONGEST_SHIFT:
+        return "une garde dure au plus 24 heures"
+    return None
 
 
 def _file_instant(row, column: str, timezone: str, faults: Faults) -> datetime | None:
@@ -602,8 +618,9 @@ def _planned_from_request(
 
     start_at = _request_instant(shift, "start", problems)
     end_at = _request_instant(shift, "end", problems)
-    if start_at and end_at and end_at <= start_at:
-        problems["end"] = "la fin doit être après le début"
+    too_long = duration_problem(start_at, end_at)
+    if too_long:
+        problems["end"] = too_long
 
     activity = _text(shift, "activity", problems, ACTIVITY_LENGTH)
     notes = _text(shift, "notes", problems)

@@ -230,3 +230,19 @@ def test_agency_created_event_fills_the_local_copy(db_session):
 
     agency = db_session.get(Agency, "a-new")
     assert (agency.name, agency.timezone) == ("Nouvelle agence", "America/Martinique")
+
+
+@pytest.mark.parametrize(
+    "hours, problem",
+    [(24, None), (25, "une garde dure au plus 24 heures"), (0, "la fin doit")],
+)
+def test_a_shift_lasts_at_most_a_day(hours, problem):
+    from datetime import UTC, datetime, timedelta
+
+    from planning.shifts import duration_problem
+
+    start = datetime(2026, 10, 24, 18, tzinfo=UTC)
+
+    found = duration_problem(start, start + timedelta(hours=hours))
+
+    assert (found is None) if problem is None else found.startswith(problem)
