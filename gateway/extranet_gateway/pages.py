@@ -141,11 +141,12 @@ def confirmation(service, request: Request) -> Response:
         return render("confirmation.html", request, token=token, done=False)
     check_csrf(request)
     try:
-        service.identity_rpc.confirm(token)
+        service.identity_rpc.confirm(token, request.form.get("password", ""))
     except ServiceError as exc:
         error = to_http(exc)
+        again = token if error.code == "INVALID_INPUT" else ""
         return render(
-            "confirmation.html", request, error.status, token="", error=error.message
+            "confirmation.html", request, error.status, token=again, error=error.message
         )
     return render("confirmation.html", request, token="", done=True)
 
