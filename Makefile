@@ -26,6 +26,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	./deploy/ensure-servers.sh rabbitmq-management postgresql
+	@# The browser tests drive Debian's Chromium (Playwright never downloads one).
+	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] \
+		&& { apt-get install -y -qq chromium >/dev/null 2>&1 \
+			|| { apt-get update -qq >/dev/null && apt-get install -y -qq chromium >/dev/null; }; } \
+		|| echo "Chromium missing: run 'sudo apt-get install chromium' (the browser tests are skipped without it)."; }
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest

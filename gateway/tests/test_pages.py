@@ -1,0 +1,226 @@
+"""The web pages without a broker: fake services record the RPCs the pages
+make, with the same actor the API passes."""
+
+import pytest
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
+
+from extranet_common.errors import ConfirmationRequired, InvalidInput, NotAuthenticated
+from extranet_gateway import pages
+from extranet_gateway.auth import SESSION_COOKIE, csrf_token_for
+
+CAREGIVER = {
+    "id": "u1",
+    "role": "caregiver",
+    "email": "lea@example.org",
+    "first_name": "Léa",
+    "last_name": "Rossi",
+    "agency": {"id": "A", "name": "Agence", "timezone": "Europe/Paris"},
+}
+ACTOR = {"id": "u1", "role": "caregiver", "agency_id": "A"}
+RULES = {"text": "Entre 12 et 64 caractères.", "min_length": 12, "max_length": 64}
+MONTH = {
+    "month": "2026-10",
+    "status": "open",
+    "deadline": "2026-10-31T23:59:59+01:00",
+    "timezone": "Europe/Paris",
+    "days": [],
+    "totals": {
+        "planned_minutes": 0,
+        "counted_minutes": 0,
+        "km": None,
+        "pending": 0,
+        "accepted": 0,
+        "refused": 0,
+    },
+}
+
+
+class FakeRpc:
+    """Records each call; answers from ``answers`` (a value or an exception)."""
+
+    def __init__(self, **answers):
+        self.answers = answers
+        self.calls = []
+
+    def __getattr__(self, name):
+        def call(*args):
+            self.calls.append((name, args))
+            answer = self.answers.get(name)
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+
+        return call
+
+
+class FakeAuthenticator:
+    def principal(self, token, identity_rpc):
+        if token != "session":
+            raise NotAuthenticated("Connectez-vous.")
+        return CAREGIVER
+
+    def forget(self, token):
+        return None
+
+    def client_address(self, request):
+        return "192.0.2.5"
+
+
+class FakeGateway:
+    def __init__(self, **rpcs):
+        self.authenticator = FakeAuthenticator()
+        self.identity_rpc = rpcs.get("identity", FakeRpc(password_rules=RULES))
+        self.timesheets_rpc = rpcs.get(
+            "timesheets", FakeRpc(month=MONTH, reasons=[], decide={})
+        )
+
+
+def request(method, path, form=None, signed_in=True):
+    cookies = {SESSION_COOKIE: "session"} if signed_in else {pages.CSRF_COOKIE: "anon"}
+    token = csrf_token_for("session") if signed_in else "anon"
+    data = None if form is None else {"csrf_token": token, **form}
+    builder = EnvironBuilder(
+        method=method,
+        path=path,
+        data=data,
+        headers={"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())},
+    )
+    return Request(builder.get_environ())
+
+
+def test_login_sets_the_session_cookie_and_goes_where_she_was_going():
+    identity = FakeRpc(
+        login={"token": "new-session", "expires_at": "x", "user": CAREGIVER}
+    )
+    gateway = FakeGateway(identity=identity)
+
+    answer = pages.page(
+        gateway,
+        request(
+            "POST",
+            "/connexion",
+            {"email": " lea@example.org ", "password": "secret", "suite": "/heures"},
+            signed_in=False,
+        ),
+    )
+
+    assert answer.status_code == 303
+    assert answer.headers["Location"].endswith("/heures")
+    cookie = answer.headers["Set-Cookie"]
+    assert cookie.startswith(f"{SESSION_COOKIE}=new-session") and "HttpOnly" in cookie
+    assert identity.calls == [("login", ("lea@example.org", "secret", "192.0.2.5"))]
+
+
+def test_a_failed_login_keeps_the_email_typed():
+    identity = FakeRpc(login=NotAuthenticated("Email ou mot de passe incorrect."))
+
+    answer = pages.page(
+        FakeGateway(identity=identity),
+        request(
+            "POST",
+            "/connexion",
+            {"email": "lea@example.org", "password": "faux"},
+            signed_in=False,
+        ),
+    )
+
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 401
+    assert 'value="lea@example.org"' in html and "incorrect" in html
+
+
+def test_a_page_of_hers_sends_an_anonymous_visitor_to_login():
+    answer = pages.page(
+        FakeGateway(), request("GET", "/heures/2026-10", signed_in=False)
+    )
+
+    assert answer.status_code == 303
+    assert answer.headers["Location"].endswith("/connexion?suite=/heures/2026-10")
+
+
+def test_first_connection_keeps_the_fields_and_says_which_is_wrong():
+    identity = FakeRpc(
+        password_rules=RULES,
+        register=InvalidInput("Trop court.", {"password": "12 caractères au moins"}),
+    )
+    form = {"first_name": "Léa", "last_name": "Rossi", "email": "lea@example.org"}
+
+    answer = pages.page(
+        FakeGateway(identity=identity),
+        request("POST", "/premiere-connexion", {**form, "password": "court"}, False),
+    )
+
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 400
+    assert 'value="Léa"' in html and 'value="lea@example.org"' in html
+    assert "12 caractères au moins" in html and 'aria-invalid="true"' in html
+
+
+def test_a_refusal_sends_her_actor_reason_and_duration_in_minutes():
+    timesheets = FakeRpc(month=MONTH, reasons=[], decide={})
+
+    answer = pages.page(
+        FakeGateway(timesheets=timesheets),
+        request(
+            "POST",
+            "/heures/2026-10/e1",
+            {"status": "refused", "reason": "left_late", "hours": "2", "minutes": "45"},
+        ),
+    )
+
+    assert answer.status_code == 303
+    name, args = timesheets.calls[0]
+    assert (name, args[:4]) == ("decide", (ACTOR, "u1", "2026-10", "e1"))
+    assert args[4]["reason"] == "left_late" and args[4]["declared_minutes"] == 165
+
+
+@pytest.mark.parametrize("form", [{"status": "accepted"}, {}])
+def test_a_decision_without_its_csrf_token_is_refused(form):
+    timesheets = FakeRpc(month=MONTH, reasons=[], decide={})
+    forged = Request(
+        EnvironBuilder(
+            method="POST",
+            path="/heures/2026-10/e1",
+            data=form,
+            headers={"Cookie": f"{SESSION_COOKIE}=session"},
+        ).get_environ()
+    )
+
+    answer = pages.page(FakeGateway(timesheets=timesheets), forged)
+
+    assert answer.status_code == 403
+    assert timesheets.calls == []
+
+
+def test_accept_all_asks_to_confirm_listing_what_would_be_lost_then_does_it():
+    dropped = {
+        "dropped": [
+            {
+                "entry_id": "e2",
+                "date": "2026-10-28",
+                "reason": "left_late",
+                "declared_minutes": 165,
+                "planned_minutes": 150,
+            }
+        ],
+        "minutes_at_stake": 15,
+    }
+    timesheets = FakeRpc(
+        month=MONTH,
+        reasons=[],
+        accept_all=ConfirmationRequired("Confirmez.", data=dropped),
+    )
+    gateway = FakeGateway(timesheets=timesheets)
+
+    asked = pages.page(gateway, request("POST", "/heures/2026-10/tout-accepter", {}))
+    timesheets.answers["accept_all"] = MONTH
+    done = pages.page(
+        gateway, request("POST", "/heures/2026-10/tout-accepter", {"confirm": "oui"})
+    )
+
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 409
+    assert "mercredi 28 octobre 2026" in html and "2 h 45" in html
+    assert done.status_code == 303
+    assert [args[3] for _, args in timesheets.calls] == [False, True]

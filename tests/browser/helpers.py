@@ -1,0 +1,80 @@
+"""Headless Chromium from Debian driven by Playwright, an axe-core check and
+phone-size screenshots, for the browser tests.
+
+Playwright never downloads a browser here: it drives ``/usr/bin/chromium``
+(Debian's package, installed by ``make test``). axe-core comes inside the
+PyPI package ``axe-playwright-python``.
+"""
+
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {"width": 390, "height": 844}
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
+SERIOUS = {"serious", "critical"}
+
+
+def chromium_missing() -> bool:
+    return not Path(CHROMIUM).exists()
+
+
+@contextmanager
+def browser():
+    """One headless Chromium for a test."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=ARGS, headless=True
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def phone_page(launched, base_url: str):
+    """A new visitor (own cookies) on a phone-sized screen, in French."""
+    context = launched.new_context(
+        base_url=base_url, viewport=PHONE, locale="fr-FR", device_scale_factor=1
+    )
+    context.set_default_timeout(15_000)
+    return context.new_page()
+
+
+def serious_violations(page) -> list[str]:
+    """axe-core's serious and critical violations on the page, as text."""
+    results = Axe().run(page)
+    return [
+        f"{violation['id']}: {violation['help']} "
+        f"({[node['target'] for node in violation['nodes']][:3]})"
+        for violation in results.response["violations"]
+        if violation.get("impact") in SERIOUS
+    ]
+
+
+def screenshot(page, name: str, for_docs: bool = False) -> Path:
+    """A full-page screenshot at phone size in test-artifacts/screenshots/,
+    copied to docs/screenshots/ when ``for_docs``."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    if for_docs:
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, DOCS_SCREENSHOTS / path.name)
+    return path
