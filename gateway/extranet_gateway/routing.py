@@ -194,31 +194,61 @@ def _authorise(endpoint: Endpoint, call: Call) -> None:
 
 
 def _json_body(request: Request) -> dict:
-    if not request.get_data():
+    raw = request.get_data()
+    if not raw:
         return {}
     try:
-        body = json.loads(request.get_data(as_text=True))
+        body = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise HttpError(
+            400, "INVALID_JSON", "Le corps de la requête n'est pas en UTF-8."
+        ) from exc
     except (ValueError, RecursionError) as exc:
         raise HttpError(
             400, "INVALID_JSON", "Le corps de la requête n'est pas du JSON valide."
         ) from exc
     if not isinstance(body, dict):
         raise HttpError(400, "INVALID_JSON", "Le corps doit être un objet JSON.")
-    if _depth(body) > MAX_JSON_DEPTH:
-        raise HttpError(
-            400,
-            "INVALID_JSON",
-            f"Le corps imbrique plus de {MAX_JSON_DEPTH} niveaux d'objets.",
-        )
+    _check_json(body, "", 1)
     return body
 
 
 MAX_JSON_DEPTH = 10
 
 
-def _depth(value, level: int = 1) -> int:
-    """How deeply objects and lists nest, stopping past the limit."""
-    if level > MAX_JSON_DEPTH or not isinstance(value, (dict, list)):
-        return level
-    children = value.values() if isinstance(value, dict) else value
-    return max((_depth(child, level + 1) for child in children), default=level)
+def _check_json(value, where: str, level: int) -> None:
+    """Refuse nesting past the limit and text that no database can store.
+
+    A lone UTF-16 surrogate (``\ud800``) is valid JSON but cannot be encoded
+    in UTF-8, and PostgreSQL refuses the NUL character: both are refused here
+    with the field named, instead of failing at the write.
+    """
+    if level > MAX_JSON_DEPTH:
+        raise HttpError(
+            400,
+            "INVALID_JSON",
+            f"Le corps imbrique plus de {MAX_JSON_DEPTH} niveaux d'objets.",
+        )
+    if isinstance(value, str):
+        if "\x00" in value or not _encodable(value):
+            raise HttpError(
+                400,
+                "INVALID_INPUT",
+                "Un texte contient un caractère interdit.",
+                {where or "_schema": "caractère nul ou invalide"},
+            )
+    elif isinstance(value, dict):
+        for key, child in value.items():
+            _check_json(key, where, level)
+            _check_json(child, f"{where}.{key}" if where else key, level + 1)
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            _check_json(child, f"{where}.{index}", level + 1)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -90,3 +90,21 @@ def test_missing_and_wrong_fields_are_named(build_request):
 def test_unknown_path_and_method(build_request):
     assert answer(build_request, "GET", "/api/v1/nothing")[0] == 404
     assert answer(build_request, "DELETE", "/api/v1/auth/login")[0] == 405
+
+
+@pytest.mark.parametrize(
+    "raw, code, field",
+    [
+        ('{"email": "\\ud800@example.org", "password": "x"}', "INVALID_INPUT", "email"),
+        ('{"email": "a\\u0000b", "password": "x"}', "INVALID_INPUT", "email"),
+        (b'{"email": "\xff\xfe", "password": "x"}', "INVALID_JSON", None),
+        ('{"a":' * 12 + "1" + "}" * 12, "INVALID_JSON", None),
+    ],
+)
+def test_text_no_database_can_store_is_refused(build_request, raw, code, field):
+    status, body = answer(build_request, "POST", "/api/v1/auth/login", raw=raw)
+
+    assert status == 400
+    assert body["error"]["code"] == code
+    if field:
+        assert field in body["error"]["fields"]

@@ -251,7 +251,6 @@ def register(
         )
 
     password_hash = passwords.hash_password(password, settings.bcrypt_rounds)
-    user.status = PENDING
     _kill_tokens(session, user, CONFIRMATION)
     token = _issue_token(
         session,

@@ -489,6 +489,14 @@ def _exception(item, where: str, timezone: str, problems: dict) -> DatedSpan | N
         problems[f"{where}.kind"] = "available ou unavailable attendu"
     start_text, end_text = item.get("start"), item.get("end")
     whole_days = _is_date(start_text) and _is_date(end_text)
+    if whole_days and not all(
+        localtime.FIRST_YEAR <= day.year <= localtime.LAST_YEAR
+        for day in (date.fromisoformat(start_text), date.fromisoformat(end_text))
+    ):
+        problems[f"{where}.start"] = (
+            f"année attendue entre {localtime.FIRST_YEAR} et {localtime.LAST_YEAR}"
+        )
+        return None
     if whole_days:
         first = date.fromisoformat(start_text)
         last = date.fromisoformat(end_text)
@@ -535,6 +543,11 @@ def _local_or_instant(
         problems[where] = (
             "date AAAA-MM-JJ, ou date et heure AAAA-MM-JJTHH:MM (heure locale "
             "ou avec décalage) attendue"
+        )
+        return None
+    if not localtime.FIRST_YEAR <= parsed.year <= localtime.LAST_YEAR:
+        problems[where] = (
+            f"année attendue entre {localtime.FIRST_YEAR} et {localtime.LAST_YEAR}"
         )
         return None
     if parsed.tzinfo is not None:

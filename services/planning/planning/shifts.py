@@ -561,6 +561,13 @@ def _file_instant(row, column: str, timezone: str, faults: Faults) -> datetime |
         )
         return None
 
+    if not localtime.FIRST_YEAR <= local.year <= localtime.LAST_YEAR:
+        faults.add(
+            row.line,
+            column,
+            f"année attendue entre {localtime.FIRST_YEAR} et {localtime.LAST_YEAR}",
+        )
+        return None
     try:
         return localtime.to_utc(local, timezone)
     except localtime.LocalTimeError:

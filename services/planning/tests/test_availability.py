@@ -308,3 +308,20 @@ def test_a_shift_over_an_unavailability_warns_and_tells_the_caregiver(
     assert "rendez-vous médical" in warning["message"]
     (event,) = sample.events(db_session, "shift_scheduled")
     assert event["data"]["over_unavailability"] is True
+
+
+@pytest.mark.parametrize(
+    "start, end",
+    [
+        ("9999-12-31", "9999-12-31"),
+        ("0001-01-01", "0001-01-02"),
+        ("9999-12-31T10:00", "9999-12-31T12:00"),
+    ],
+)
+def test_dates_far_off_are_refused_with_the_field(declare, start, end):
+    far_off = {"kind": "unavailable", "start": start, "end": end}
+
+    with pytest.raises(InvalidInput) as error:
+        declare("c-far", exceptions=[far_off])
+
+    assert any("année" in why for why in error.value.fields.values())
