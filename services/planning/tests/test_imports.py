@@ -174,7 +174,7 @@ def test_every_kind_of_bad_line_is_reported_and_nothing_is_written(
         "OK-1,camille.martin@example.org,FA-LEF,2026-10-01 08:00,2026-10-01 09:00,"
         "Garde,non,",
         "BAD-2,nobody@example.org,FA-LEF,2026-10-01 08:00,2026-10-01 09:00,Garde,non,",
-        "BAD-3,ines.haddad@example.org,FA-XXX,2026-10-01 08:00,2026-10-01 09:00,"
+        "BAD-3,ines.haddad@example.org,FA-NONE,2026-10-01 08:00,2026-10-01 09:00,"
         "Garde,non,",
         "BAD-4,ines.haddad@example.org,FA-NDI,01/10/2026 8h,2026-10-01 09:00,"
         "Garde,non,",

@@ -145,7 +145,7 @@ def test_a_put_names_each_bad_field(put, sample):
         "someone-else",
         "2026-10-01 16:30",
         "2026-10-01T19:00:00+02:00",
-        family_ref="FA-XXX",
+        family_ref="FA-NONE",
         car_transport="oui",
     )
 
