@@ -54,6 +54,7 @@ from extranet_common.errors import (
     PermissionDenied,
     ServiceError,
 )
+from extranet_common.french import MONTHS, long_date
 from extranet_common.localtime import local_date, month_key, parse_month, week_days
 from extranet_gateway.auth import (
     SESSION_COOKIE,
@@ -71,21 +72,6 @@ CSRF_COOKIE = "extranet_csrf"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
-DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
-MONTHS = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
 WEEKDAYS = [
     "monday",
     "tuesday",
@@ -115,7 +101,7 @@ REQUEST_DETAILS = ("date", "start", "end", "family", "comment", "shift_id")
 
 def _format_date(value) -> str:
     day = date.fromisoformat(str(value)[:10])
-    return f"{DAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]} {day.year}"
+    return long_date(day)
 
 
 def _format_time(value) -> str:

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from jinja2 import Environment, PackageLoader, select_autoescape
 from werkzeug.wrappers import Response
 
+from extranet_common.french import DAYS, MONTHS
 from extranet_common.localtime import week_days
 from extranet_gateway import schemas
 from extranet_gateway.params import csv_body
@@ -21,21 +22,6 @@ ME = "/api/v1/me"
 AGENCY = "/api/v1/agency"
 FEED = "/api/v1/calendar"
 
-DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
-MONTHS = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
 
 TEMPLATES = Environment(
     loader=PackageLoader("extranet_gateway", "templates"),

@@ -4,34 +4,16 @@ Written out here rather than taken from the system locale, which a server
 may not have installed.
 """
 
-from datetime import date, datetime
+from datetime import datetime
 
-WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
+from extranet_common.french import MONTHS, long_date  # noqa: F401 - part of wording
+
 DOCUMENT_TYPES = {
     "payslip": "bulletin de paie",
     "contract": "contrat",
     "certificate": "attestation",
     "other": "document",
 }
-
-
-def long_date(day: date) -> str:
-    """``mardi 20 octobre 2026``."""
-    return f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def hour(instant: datetime) -> str:

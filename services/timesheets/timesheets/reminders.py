@@ -24,6 +24,8 @@ from sqlalchemy import and_, delete, exc, func, select, update
 from sqlalchemy.orm import Session
 
 from extranet_common import clock
+from extranet_common.french import DAYS as DAYS_FR
+from extranet_common.french import MONTHS as MONTHS_FR
 from extranet_common.localtime import month_key, parse_month
 from timesheets import deadlines
 from timesheets.deadlines import MAX_GRACE_DAYS, MonthDeadline
@@ -32,22 +34,6 @@ from timesheets.models import PENDING, Agency, Caregiver, Entry, ReminderSent
 _log = logging.getLogger(__name__)
 
 TEMPLATE = "month_end_reminder"
-
-MONTHS_FR = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-DAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
 
 @dataclass(frozen=True)
