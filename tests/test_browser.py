@@ -6,7 +6,6 @@ screenshots at phone size go to test-artifacts/screenshots/.
 """
 
 import sys
-import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from extranet_dev import mailbox
+from extranet_dev.mailbox import eventually
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from browser.helpers import (  # noqa: E402
@@ -52,15 +52,6 @@ def october_evening(system_clock):
     yield
     if before:
         system_clock.set(datetime.fromisoformat(before))
-
-
-def eventually(probe, timeout=20.0, every=0.2):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = probe()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(every)
 
 
 def link_in_mail(system, address: str, subject_part: str) -> str:

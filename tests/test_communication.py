@@ -5,7 +5,6 @@ preferences that turn the optional ones off, and the events on the bus.
 """
 
 import json
-import time
 import uuid
 from datetime import datetime
 
@@ -16,6 +15,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from extranet_common import clock
 from extranet_dev import mailbox
+from extranet_dev.mailbox import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -45,26 +45,12 @@ def _clock_put_back(system, system_clock):
     system_clock.set(clock.parse_instant(before))
 
 
-def eventually(probe, timeout=20.0, every=0.2):
-    """Ask ``probe`` until it returns something truthy."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = probe()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(every)
-
-
 def unique_email(name: str) -> str:
     return f"{name}-{uuid.uuid4().hex[:8]}@example.org"
 
 
 def mails_to(system, address: str, subject_part: str) -> list:
-    return [
-        m
-        for m in mailbox.all_mail(system.mailbox)
-        if address.lower() in m.to.lower() and subject_part in m.subject
-    ]
+    return mailbox.mails_to(system.mailbox, address, subject_part)
 
 
 def mail_to(system, address: str, subject_part: str):

@@ -6,7 +6,6 @@ email that the notifications service delivered to the mailbox folder.
 """
 
 import json
-import time
 from datetime import datetime
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import httpx
 import pytest
 
 from extranet_dev import mailbox, seed
+from extranet_dev.mailbox import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -24,28 +24,10 @@ NEW_PASSWORD = "un nouveau mot de passe tout neuf"
 FIGURES = Path(__file__).resolve().parents[1] / "test-artifacts" / "journey.json"
 
 
-def eventually(probe, timeout=20.0, every=0.2):
-    """Ask ``probe`` until it returns something truthy."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = probe()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(every)
-
-
 def mail_to(system, address: str, subject_part: str, count: int = 1):
-    def found():
-        mails = [
-            m
-            for m in mailbox.all_mail(system.mailbox)
-            if address.lower() in m.to.lower() and subject_part in m.subject
-        ]
-        return mails if len(mails) >= count else None
-
-    mails = eventually(found)
-    assert mails, f"no email '{subject_part}' to {address}"
-    return mails[-1]
+    mail = mailbox.wait_for_mail(system.mailbox, address, subject_part, count)
+    assert mail, f"no email '{subject_part}' to {address}"
+    return mail
 
 
 OPEN_CLIENTS: list[httpx.Client] = []

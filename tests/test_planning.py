@@ -6,7 +6,6 @@ unavailability; the caregiver reads her week, prints it, subscribes to her
 calendar by its secret address and declares her availability.
 """
 
-import time
 import uuid
 from datetime import UTC, datetime
 
@@ -15,6 +14,7 @@ import pytest
 from icalendar import Calendar
 
 from extranet_dev import mailbox
+from extranet_dev.mailbox import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -30,15 +30,6 @@ SHIFTS = (
 P-2,{nora},FA-BOU,2026-10-24 20:00,2026-10-25 04:00,Baby-sitting soirée,oui,Nuit
 """
 )
-
-
-def eventually(probe, timeout=20.0, every=0.2):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = probe()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(every)
 
 
 def link_in_mail(system, address: str, subject_part: str) -> str:

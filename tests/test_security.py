@@ -30,6 +30,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 import extranet_gateway.api  # noqa: F401  (registers the views)
 from extranet_dev import mailbox
+from extranet_dev.mailbox import eventually
 from extranet_dev.system import System
 from extranet_gateway.auth import csrf_token_for
 from extranet_gateway.routing import ENDPOINTS, PUBLIC
@@ -46,27 +47,10 @@ AUTH_CACHE_SECONDS = 5
 # --- helpers -----------------------------------------------------------------
 
 
-def eventually(probe, timeout=20.0, every=0.2):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = probe()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(every)
-
-
 def mail_to(system, address: str, subject_part: str, count: int = 1):
-    def found():
-        mails = [
-            m
-            for m in mailbox.all_mail(system.mailbox)
-            if address.lower() in m.to.lower() and subject_part in m.subject
-        ]
-        return mails if len(mails) >= count else None
-
-    mails = eventually(found)
-    assert mails, f"no email '{subject_part}' to {address}"
-    return mails[-1]
+    mail = mailbox.wait_for_mail(system.mailbox, address, subject_part, count)
+    assert mail, f"no email '{subject_part}' to {address}"
+    return mail
 
 
 def token_in(link: str) -> str:

@@ -18,6 +18,7 @@ import pytest
 from kombu import Connection, Exchange, Queue
 
 from extranet_dev import mailbox
+from extranet_dev.mailbox import eventually
 from extranet_dev.system import ROOT, SERVICES, tool
 
 pytestmark = pytest.mark.e2e
@@ -39,15 +40,6 @@ def _restore_the_clock(system_clock):
     yield
     if before:
         system_clock.set(datetime.fromisoformat(before))
-
-
-def eventually(probe, timeout=20.0, every=0.2):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = probe()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(every)
 
 
 @pytest.fixture(scope="module")
