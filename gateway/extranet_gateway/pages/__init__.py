@@ -1,0 +1,61 @@
+"""The web pages, one module per part: ``account`` (login, first
+connection, links of the account emails, profile), ``caregiver`` (her
+extranet), ``agency`` (the month's hours and the planning import),
+``agency_team`` (caregivers, who is free), ``agency_requests`` and
+``publishing`` (news and documents, both sides). ``core`` holds what every
+page uses: the ``view`` decorator, ``render`` and the CSRF protection.
+
+``page`` answers one request from the table of every module's views.
+"""
+
+from urllib.parse import quote
+
+from werkzeug.routing import Map
+from werkzeug.utils import redirect
+from werkzeug.wrappers import Request, Response
+
+from extranet_common.errors import NotAuthenticated
+from extranet_gateway.errors import to_http
+from extranet_gateway.pages import (  # noqa: F401 - their views register
+    account,
+    agency,
+    agency_requests,
+    agency_team,
+    caregiver,
+    publishing,
+)
+from extranet_gateway.pages.core import (
+    CSRF_COOKIE,
+    FAILED,
+    HEADINGS,
+    REFUSED,
+    RULES,
+    VIEWS,
+    CsrfRefused,
+    SignInNeeded,
+    check_csrf,
+    csrf_token,
+    render,
+)
+
+__all__ = ["CSRF_COOKIE", "PAGES", "CsrfRefused", "check_csrf", "csrf_token", "page"]
+
+PAGES = Map(RULES)
+
+
+def page(service, request: Request) -> Response:
+    adapter = PAGES.bind_to_environ(request.environ)
+    endpoint, args = adapter.match()
+    try:
+        return VIEWS[endpoint](service, request, **args)
+    except CsrfRefused as refused:
+        return render(REFUSED, request, 403, message=refused.description)
+    except (SignInNeeded, NotAuthenticated):
+        target = request.full_path.rstrip("?")
+        return redirect(f"/connexion?suite={quote(target)}", 303)
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a page
+        error = to_http(exc)
+        heading = HEADINGS.get(error.status, "Une erreur s'est produite")
+        return render(
+            FAILED, request, error.status, heading=heading, message=error.message
+        )

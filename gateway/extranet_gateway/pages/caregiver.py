@@ -1,0 +1,349 @@
+"""The caregiver's pages: home, planning, availability, hours, requests,
+documents."""
+
+from datetime import date, datetime, timedelta
+
+from werkzeug.wrappers import Request, Response
+
+from extranet_common import clock
+from extranet_common.errors import (
+    ConfirmationRequired,
+    PermissionDenied,
+    ServiceError,
+)
+from extranet_common.french import MONTHS
+from extranet_common.localtime import month_key, parse_month, week_days
+from extranet_gateway.auth import (
+    SESSION_COOKIE,
+)
+from extranet_gateway.pages.core import (
+    REQUEST_CATEGORIES,
+    REQUEST_DETAILS,
+    REQUEST_STATUSES,
+    STATUS_LABELS,
+    Visit,
+    check_csrf,
+    checked_month,
+    format_date,
+    month_title,
+    problem,
+    render,
+    see,
+    signed_in,
+    view,
+)
+from extranet_gateway.routing import STAFF_ROLES
+
+
+@view("/")
+def home(service, request: Request) -> Response:
+    if not request.cookies.get(SESSION_COOKIE):
+        return render("welcome.html", request)
+    visit = signed_in(service, request, "user")
+    if visit.principal["role"] in STAFF_ROLES:
+        return see("/agence")
+    if visit.principal["role"] != "caregiver":
+        raise PermissionDenied("Réservé aux intervenantes et au personnel.")
+    today = visit.today()
+    now = clock.now()
+    rpc = visit.service
+    news = rpc.notifications_rpc.list_news(visit.actor, 1, 3)
+    shifts = []
+    for day in (today, today + timedelta(days=7)):
+        week = rpc.planning_rpc.caregiver_planning(
+            visit.actor, visit.actor["id"], "week", day.isoformat(), False
+        )
+        shifts += [s for s in week["shifts"] if datetime.fromisoformat(s["end"]) > now]
+    months = []
+    for month in _open_months(today):
+        sheet = rpc.timesheets_rpc.month(visit.actor, visit.actor["id"], month)
+        entries = [e for d in sheet["days"] for e in d["entries"]]
+        left = [e for e in entries if e["can_decide"] and e["status"] == "pending"]
+        if sheet["status"] == "open" and entries:
+            months.append(
+                {
+                    "month": month,
+                    "title": month_title(month),
+                    "left": len(left),
+                    "deadline": sheet["deadline"],
+                    "total": len(entries),
+                }
+            )
+    return visit.render(
+        "home.html", news=news, shifts=shifts[:5], months=months, today=today
+    )
+
+
+@view("/planning", role="caregiver")
+def planning(visit: Visit) -> Response:
+    wanted = "month" if visit.request.args.get("vue") == "mois" else "week"
+    try:
+        day = date.fromisoformat(visit.request.args.get("date", ""))
+    except ValueError:
+        day = visit.today()
+    sheet = visit.service.planning_rpc.caregiver_planning(
+        visit.actor, visit.actor["id"], wanted, day.isoformat()
+    )
+    by_day: dict[str, list] = {}
+    for shift in sheet["shifts"]:
+        by_day.setdefault(shift["local_date"], []).append(shift)
+    if wanted == "month":
+        first = day.replace(day=1)
+        before = (first - timedelta(days=1)).replace(day=1)
+        after = (first + timedelta(days=32)).replace(day=1)
+        title = f"{MONTHS[first.month - 1].capitalize()} {first.year}"
+    else:
+        first, _ = week_days(day)
+        before, after = first - timedelta(days=7), first + timedelta(days=7)
+        title = f"Semaine du {format_date(first.isoformat())}"
+    return visit.render(
+        "planning.html",
+        sheet=sheet,
+        by_day=sorted(by_day.items()),
+        view=wanted,
+        day=day,
+        title=title,
+        before=before,
+        after=after,
+    )
+
+
+@view("/disponibilites", ["GET", "POST"], role="caregiver")
+def availability(visit: Visit) -> Response:
+    rpc = visit.service.planning_rpc
+    if visit.request.method != "POST":
+        current = rpc.get_availability(visit.actor)
+        return visit.render(
+            "availability.html",
+            weekly=current["weekly"] + [{}, {}],
+            exceptions=current["exceptions"] + [{}],
+            fields={},
+            saved=visit.request.args.get("ok"),
+        )
+    check_csrf(visit.request)
+    form = visit.request.form
+    weekly = _rows(form, "weekly", ("weekday", "start", "end"))
+    exceptions = _rows(form, "exceptions", ("kind", "start", "end", "comment"))
+    wanted = {
+        "weekly": [row for row in weekly if row["start"] or row["end"]],
+        "exceptions": [row for row in exceptions if row["start"] or row["end"]],
+    }
+    try:
+        rpc.put_availability(visit.actor, wanted)
+    except ServiceError as exc:
+        error = problem(exc)
+        return visit.render(
+            "availability.html",
+            error.status,
+            weekly=wanted["weekly"] + [{}],
+            exceptions=wanted["exceptions"] + [{}],
+            error=error.message,
+            fields=error.fields,
+        )
+    return see("/disponibilites?ok=1")
+
+
+def _rows(form, prefix: str, names: tuple[str, ...]) -> list[dict]:
+    rows = []
+    for index in range(40):
+        if f"{prefix}.{index}.{names[0]}" not in form:
+            continue
+        if form.get(f"{prefix}.{index}.remove"):
+            continue
+        rows.append(
+            {name: form.get(f"{prefix}.{index}.{name}", "").strip() for name in names}
+        )
+    return rows
+
+
+@view("/heures", role="caregiver")
+def hours_now(visit: Visit) -> Response:
+    return see(f"/heures/{month_key(visit.today())}")
+
+
+@view("/heures/<month>", ["GET"], role="caregiver")
+def hours(visit: Visit, month: str) -> Response:
+    return _hours_page(visit, checked_month(month))
+
+
+@view("/heures/<month>/<entry_id>", ["POST"], role="caregiver")
+def decide(visit: Visit, month: str, entry_id: str) -> Response:
+    month = checked_month(month)
+    check_csrf(visit.request)
+    form = visit.request.form
+    decision = {
+        "status": form.get("status", ""),
+        "km": form.get("km", "").strip() or None,
+        "comment": form.get("comment", "").strip() or None,
+    }
+    problems = {}
+    if decision["status"] == "refused":
+        decision["reason"] = form.get("reason") or None
+        decision["declared_minutes"] = _minutes(form, problems)
+    if not problems:
+        try:
+            visit.service.timesheets_rpc.decide(
+                visit.actor, visit.actor["id"], month, entry_id, decision
+            )
+            return see(f"/heures/{month}#e-{entry_id}")
+        except ServiceError as exc:
+            error = problem(exc)
+            message, problems = error.message, error.fields or {}
+            status = error.status
+    else:
+        message, status = "Vérifiez les champs indiqués.", 400
+    return _hours_page(
+        visit,
+        month,
+        status,
+        failed=entry_id,
+        error=message,
+        fields=problems,
+        typed=form.to_dict(),
+    )
+
+
+@view("/heures/<month>/tout-accepter", ["POST"], role="caregiver")
+def accept_all(visit: Visit, month: str) -> Response:
+    month = checked_month(month)
+    check_csrf(visit.request)
+    confirm = visit.request.form.get("confirm") == "oui"
+    try:
+        visit.service.timesheets_rpc.accept_all(
+            visit.actor, visit.actor["id"], month, confirm
+        )
+    except ConfirmationRequired as asked:
+        return visit.render(
+            "accept_all.html",
+            409,
+            month=month,
+            title=month_title(month),
+            message=asked.message,
+            dropped=(asked.data or {}).get("dropped", []),
+            at_stake=(asked.data or {}).get("minutes_at_stake", 0),
+        )
+    except ServiceError as exc:
+        error = problem(exc)
+        return _hours_page(visit, month, error.status, error=error.message)
+    return see(f"/heures/{month}?tout=1")
+
+
+def _hours_page(visit: Visit, month: str, status: int = 200, **context) -> Response:
+    sheet = visit.service.timesheets_rpc.month(visit.actor, visit.actor["id"], month)
+    first = parse_month(month)
+    before = month_key((first - timedelta(days=1)).replace(day=1))
+    after = month_key((first + timedelta(days=32)).replace(day=1))
+    context.setdefault("fields", {})
+    context.setdefault("typed", {})
+    return visit.render(
+        "hours.html",
+        status,
+        sheet=sheet,
+        month=month,
+        title=month_title(month),
+        before=before,
+        after=after,
+        labels=STATUS_LABELS,
+        reasons=visit.service.timesheets_rpc.reasons(),
+        all_done=visit.request.args.get("tout"),
+        **context,
+    )
+
+
+def _minutes(form, problems: dict) -> int | None:
+    hours_text = form.get("hours", "").strip() or "0"
+    minutes_text = form.get("minutes", "").strip() or "0"
+    if not (hours_text.isdigit() and minutes_text.isdigit()):
+        problems["declared_minutes"] = "heures et minutes en nombres entiers"
+        return None
+    if int(minutes_text) > 59:
+        problems["declared_minutes"] = "les minutes vont de 0 à 59"
+        return None
+    if not form.get("hours", "").strip() and not form.get("minutes", "").strip():
+        problems["declared_minutes"] = "indiquez la durée réellement faite"
+        return None
+    return int(hours_text) * 60 + int(minutes_text)
+
+
+def _open_months(today: date) -> list[str]:
+    """The month before (it may still be in its grace period) and this one."""
+    previous = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    return [month_key(previous), month_key(today)]
+
+
+@view("/demandes", role="caregiver")
+def my_requests(visit: Visit) -> Response:
+    items = visit.service.requests_rpc.list_mine(visit.actor)
+    return visit.render(
+        "requests.html",
+        items=items,
+        categories=REQUEST_CATEGORIES,
+        statuses=REQUEST_STATUSES,
+    )
+
+
+@view("/demandes/nouvelle", ["GET", "POST"], role="caregiver")
+def new_request(visit: Visit) -> Response:
+    form = visit.request.form
+    typed = form.to_dict()
+    if visit.request.method != "POST":
+        typed = {"category": visit.request.args.get("type", "other")}
+        return visit.render(
+            "request_new.html", typed=typed, fields={}, categories=REQUEST_CATEGORIES
+        )
+    check_csrf(visit.request)
+    details = {name: form.get(name, "").strip() for name in REQUEST_DETAILS}
+    details = {name: value for name, value in details.items() if value}
+    if form.get("ends_next_day"):
+        details["ends_next_day"] = True
+    try:
+        made = visit.service.requests_rpc.submit(
+            visit.actor,
+            form.get("category", ""),
+            form.get("subject", ""),
+            form.get("body", ""),
+            details,
+        )
+    except ServiceError as exc:
+        error = problem(exc)
+        return visit.render(
+            "request_new.html",
+            error.status,
+            typed=typed,
+            fields=error.fields,
+            error=error.message,
+            categories=REQUEST_CATEGORIES,
+        )
+    return see(f"/demandes/{made['id']}")
+
+
+@view("/demandes/<request_id>", ["GET", "POST"], role="caregiver")
+def my_request(visit: Visit, request_id: str) -> Response:
+    rpc = visit.service.requests_rpc
+    context = {}
+    status = 200
+    if visit.request.method == "POST":
+        check_csrf(visit.request)
+        body = visit.request.form.get("body", "")
+        try:
+            rpc.add_message(visit.actor, request_id, body)
+            return see(f"/demandes/{request_id}#reponse")
+        except ServiceError as exc:
+            error = problem(exc)
+            status = error.status
+            context = {"error": error.message, "fields": error.fields, "body": body}
+    thread = rpc.get(visit.actor, request_id)
+    return visit.render(
+        "request.html",
+        status,
+        thread=thread,
+        categories=REQUEST_CATEGORIES,
+        statuses=REQUEST_STATUSES,
+        **context,
+    )
+
+
+@view("/documents", role="caregiver")
+def documents(visit: Visit) -> Response:
+    items = visit.service.notifications_rpc.list_documents(visit.actor)
+    return visit.render("documents.html", items=items)

@@ -1,0 +1,299 @@
+"""The web pages: the caregiver's extranet (French, phone first, no
+JavaScript needed), the pages behind the links of the account emails, and
+the CSRF protection every web form uses.
+
+Pages call the same service RPCs as the JSON API views (api/*.py), with the
+same ``actor`` ({"id", "role", "agency_id"}) taken from the principal that
+identity's ``authenticate`` returns for the session cookie. A failed call is
+shown on the page: an ``InvalidInput`` puts its message at the top and each
+of its ``fields`` beside its input, and the form keeps what was typed.
+
+A GET (or HEAD) on a link only shows a page with a button: mail scanners
+that follow links therefore never use a token up. Only the form's POST does.
+
+CSRF, for every state-changing form (use it on each new page):
+
+- ``render(name, request, ...)`` puts ``csrf_token`` in the template's
+  context; every ``<form method="post">`` includes
+  ``<input type="hidden" name="csrf_token" value="{{ csrf_token }}">``.
+- A view that handles a POST calls ``check_csrf(request)`` before doing
+  anything; it raises ``CsrfRefused`` (answered 403 by ``page``) when the
+  field is missing or wrong.
+- For a signed-in visitor the token is tied to her session (synchronizer
+  token, ``auth.csrf_token_for``: an HMAC of the session cookie's secret,
+  which the HttpOnly cookie keeps from scripts and other sites). For an
+  anonymous visitor (links from emails, login form) it is a double-submit
+  token: a random value in an HttpOnly, SameSite=Strict cookie
+  (``CSRF_COOKIE``) that the form must repeat; ``render`` sets the cookie
+  when the visitor has none.
+
+The session cookie itself is set by ``auth.set_session_cookie`` (HttpOnly,
+Secure, SameSite=Lax) and read by the JSON API too, which then asks for the
+same token in the ``X-CSRF-Token`` header. The login page sets it without
+an expiry (it lasts as long as the browser): identity ends the session when
+it is idle or too old, and the next page then asks to sign in again.
+"""
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from werkzeug.exceptions import Forbidden
+from werkzeug.routing import Rule
+from werkzeug.utils import redirect
+from werkzeug.wrappers import Request, Response
+
+from extranet_common import clock
+from extranet_common.errors import (
+    NotAuthenticated,
+    PermissionDenied,
+)
+from extranet_common.french import MONTHS, long_date
+from extranet_common.localtime import local_date, month_key, parse_month
+from extranet_gateway.auth import (
+    SESSION_COOKIE,
+    csrf_token_for,
+    same_secret,
+)
+from extranet_gateway.errors import HttpError, to_http
+from extranet_gateway.routing import STAFF_ROLES
+
+CSRF_COOKIE = "extranet_csrf"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+STATUS_LABELS = {
+    "pending": "À valider",
+    "accepted": "Acceptée",
+    "refused": "Refusée",
+    "settled": "Réglée par l'agence",
+    "not_validated": "Non validée",
+    "cancelled": "Annulée",
+}
+REQUEST_CATEGORIES = {
+    "unplanned_intervention": "Intervention non planifiée",
+    "planning_change": "Changement de planning",
+    "pay": "Paie",
+    "other": "Autre",
+}
+REQUEST_STATUSES = {"open": "Ouverte", "answered": "Répondue", "closed": "Fermée"}
+REQUEST_DETAILS = ("date", "start", "end", "family", "comment", "shift_id")
+
+
+def format_date(value) -> str:
+    day = date.fromisoformat(str(value)[:10])
+    return long_date(day)
+
+
+def _format_time(value) -> str:
+    return datetime.fromisoformat(str(value)).strftime("%H:%M")
+
+
+def _format_instant(value) -> str:
+    moment = datetime.fromisoformat(str(value))
+    return f"{format_date(moment.date().isoformat())} à {moment:%H:%M}"
+
+
+def _format_minutes(minutes) -> str:
+    minutes = int(minutes or 0)
+    return f"{minutes // 60} h {minutes % 60:02d}"
+
+
+TEMPLATES = Environment(
+    loader=PackageLoader("extranet_gateway", "templates"),
+    autoescape=select_autoescape(["html"]),
+)
+TEMPLATES.filters.update(
+    day=format_date,
+    hhmm=_format_time,
+    instant=_format_instant,
+    duration=_format_minutes,
+)
+
+REFUSED = TEMPLATES.from_string(
+    '{% extends "base.html" %}{% block content %}<h1>Formulaire refusé</h1>'
+    '<p class="error" role="alert">{{ message }}</p>{% endblock %}'
+)
+FAILED = TEMPLATES.from_string(
+    '{% extends "base.html" %}{% block title %}{{ heading }}{% endblock %}'
+    "{% block content %}<h1>{{ heading }}</h1>"
+    '<p class="error" role="alert">{{ message }}</p>'
+    '<p><a href="/">Retour à l\'accueil</a></p>{% endblock %}'
+)
+HEADINGS = {403: "Accès refusé", 404: "Page introuvable", 409: "Action impossible"}
+
+
+class CsrfRefused(Forbidden):
+    description = "Formulaire expiré ou envoyé d'ailleurs : rechargez la page."
+
+
+class SignInNeeded(Exception):
+    """The page needs a signed-in visitor (or one of another role)."""
+
+
+@dataclass
+class Visit:
+    """A signed-in visitor's request, as a page view sees it."""
+
+    request: Request
+    service: object
+    principal: dict
+    token: str
+
+    @property
+    def actor(self) -> dict:
+        """Who acts, as services expect it (the same as the API's)."""
+        agency = self.principal.get("agency") or {}
+        return {
+            "id": self.principal["id"],
+            "role": self.principal["role"],
+            "agency_id": agency.get("id"),
+        }
+
+    @property
+    def timezone(self) -> str:
+        return (self.principal.get("agency") or {}).get("timezone") or "Europe/Paris"
+
+    def today(self) -> date:
+        return local_date(clock.now(), self.timezone)
+
+    def render(self, name, status: int = 200, **context) -> Response:
+        return render(
+            name,
+            self.request,
+            status,
+            me=self.principal,
+            path=self.request.path,
+            **context,
+        )
+
+
+RULES: list[Rule] = []
+VIEWS: dict = {}
+
+
+def view(path: str, methods=("GET",), role: str | None = None):
+    """Declare a page; ``role`` ("caregiver", "staff" or "user") asks for a
+    signed-in visitor, and the view then receives a ``Visit``."""
+
+    def register(function):
+        name = function.__name__
+        RULES.append(Rule(path, endpoint=name, methods=list(methods)))
+        if role is None:
+            VIEWS[name] = function
+        else:
+
+            def for_visitor(service, request, **args):
+                return function(signed_in(service, request, role), **args)
+
+            VIEWS[name] = for_visitor
+        return function
+
+    return register
+
+
+def csrf_token(request: Request) -> str:
+    """The CSRF token the forms of this page must carry."""
+    session = request.cookies.get(SESSION_COOKIE)
+    if session:
+        return csrf_token_for(session)
+    return request.cookies.get(CSRF_COOKIE) or _new_anonymous_token(request)
+
+
+def check_csrf(request: Request) -> None:
+    """Refuse a state-changing request whose CSRF token is missing or wrong."""
+    if request.method in SAFE_METHODS:
+        return
+    given = request.form.get(CSRF_FIELD) or request.headers.get("X-CSRF-Token")
+    session = request.cookies.get(SESSION_COOKIE)
+    if session and same_secret(given, csrf_token_for(session)):
+        return
+    anonymous = request.cookies.get(CSRF_COOKIE)
+    if anonymous and same_secret(given, anonymous):
+        return
+    raise CsrfRefused()
+
+
+def render(name, request: Request, status: int = 200, **context) -> Response:
+    """A page from template ``name`` (or a jinja2 Template), with its CSRF
+    token in the context and, for a first visit, in a cookie."""
+    token = csrf_token(request)
+    template = TEMPLATES.get_template(name) if isinstance(name, str) else name
+    html = template.render(csrf_token=token, **context)
+    response = Response(html, status=status, mimetype="text/html")
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
+    )
+    if not request.cookies.get(SESSION_COOKIE) and not request.cookies.get(CSRF_COOKIE):
+        response.set_cookie(
+            CSRF_COOKIE,
+            token,
+            path="/",
+            secure=True,
+            httponly=True,
+            samesite="Strict",
+        )
+    return response
+
+
+def signed_in(service, request: Request, role: str) -> Visit:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise SignInNeeded()
+    try:
+        principal = service.authenticator.principal(token, service.identity_rpc)
+    except NotAuthenticated as exc:
+        raise SignInNeeded() from exc
+    if role == "caregiver" and principal["role"] != "caregiver":
+        raise PermissionDenied("Réservé aux intervenantes.")
+    if role == "staff" and principal["role"] not in STAFF_ROLES:
+        raise PermissionDenied("Réservé au personnel de l'agence.")
+    return Visit(request, service, principal, token)
+
+
+def problem(exc: Exception) -> HttpError:
+    """The error to show on a form; anything but a refusal of what was typed
+    goes up to ``page``."""
+    error = to_http(exc)
+    if error.status >= 500 or error.status == 401:
+        raise exc
+    return error
+
+
+def see(path: str) -> Response:
+    """After a successful POST, the page to show (Post/Redirect/Get)."""
+    return redirect(path, 303)
+
+
+def safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/"
+
+
+def checked_month(month: str) -> str:
+    try:
+        return month_key(parse_month(month))
+    except ValueError as exc:
+        raise HttpError(
+            404, "NOT_FOUND", "Mois invalide : attendu AAAA-MM.", {"month": "AAAA-MM"}
+        ) from exc
+
+
+def month_title(month: str) -> str:
+    first = parse_month(month)
+    return f"{MONTHS[first.month - 1]} {first.year}"
+
+
+def _new_anonymous_token(request: Request) -> str:
+    """One random token per request that has none yet (kept on the request,
+    so the page's forms and its cookie carry the same value)."""
+    token = request.environ.get("extranet.csrf")
+    if token is None:
+        token = secrets.token_urlsafe(32)
+        request.environ["extranet.csrf"] = token
+    return token
