@@ -9,7 +9,8 @@ and can set the time of every process.
 import os
 import socket
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -106,3 +107,14 @@ def system(tmp_path_factory, vhost, system_clock):
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture
+def october_evening(system_clock):
+    """The shared clock on 31 October 2026, 22:30 in Lyon; put back after."""
+    path = Path(system_clock.path)
+    before = path.read_text() if path.exists() else None
+    system_clock.set(datetime(2026, 10, 31, 21, 30, tzinfo=UTC))
+    yield
+    if before:
+        system_clock.set(datetime.fromisoformat(before))

@@ -7,18 +7,17 @@ screenshots at phone size go to test-artifacts/screenshots/.
 
 import sys
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from extranet_dev import mailbox
 from extranet_dev.mailbox import eventually
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from browser.helpers import (  # noqa: E402
     browser,
     chromium_missing,
+    link_in_mail,
     phone_page,
     screenshot,
     serious_violations,
@@ -41,30 +40,6 @@ SHIFTS = (
     "B-3,{email},FA-ROS,2026-10-29 16:30,2026-10-29 19:00,Sortie d'école,oui,\n"
     "B-4,{email},FA-ROS,2026-11-02 16:30,2026-11-02 19:00,Sortie d'école,non,\n"
 )
-
-
-@pytest.fixture
-def october_evening(system_clock):
-    """The shared clock on 31 October 2026, 22:30 in Lyon; put back after."""
-    path = Path(system_clock.path)
-    before = path.read_text() if path.exists() else None
-    system_clock.set(datetime(2026, 10, 31, 21, 30, tzinfo=UTC))
-    yield
-    if before:
-        system_clock.set(datetime.fromisoformat(before))
-
-
-def link_in_mail(system, address: str, subject_part: str) -> str:
-    def found():
-        return [
-            mail
-            for mail in mailbox.all_mail(system.mailbox)
-            if address in mail.to.lower() and subject_part in mail.subject
-        ]
-
-    mails = eventually(found)
-    assert mails, f"no email '{subject_part}' to {address}"
-    return mails[-1].links[0]
 
 
 def agency_with_shifts(new_agency):

@@ -14,6 +14,9 @@ from pathlib import Path
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
 
+from extranet_dev import mailbox
+from extranet_dev.mailbox import eventually
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--headless",
@@ -83,3 +86,30 @@ def screenshot(page, name: str, for_docs: bool = False) -> Path:
         DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, DOCS_SCREENSHOTS / path.name)
     return path
+
+
+def link_in_mail(system, address: str, subject_part: str) -> str:
+    """The first link of the latest email to ``address`` whose subject has
+    ``subject_part``, waiting for it to arrive."""
+
+    def found():
+        return [
+            mail
+            for mail in mailbox.all_mail(system.mailbox)
+            if address in mail.to.lower() and subject_part in mail.subject
+        ]
+
+    mails = eventually(found)
+    assert mails, f"no email '{subject_part}' to {address}"
+    return mails[-1].links[0]
+
+
+def sign_in(launched, base_url: str, email: str, password: str):
+    """A new phone-sized visitor signed in through the login form."""
+    page = phone_page(launched, base_url)
+    page.goto("/connexion")
+    page.get_by_label("Adresse email").fill(email)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_load_state()
+    return page
