@@ -545,6 +545,9 @@ TABLE: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/agency/timesheets/<month>/entries/<entry_id>/history"): agency(
         "/api/v1/agency/timesheets/{month}/entries/{entry_id}/history", staff=404
     ),
+    ("POST", "/api/v1/agency/timesheets/<month>/close"): agency(
+        "/api/v1/agency/timesheets/{month}/close", staff=409
+    ),
     ("GET", "/api/v1/agency/timesheets/<month>/export.csv"): agency(
         "/api/v1/agency/timesheets/{month}/export.csv"
     ),

@@ -11,6 +11,7 @@ import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
 
@@ -113,3 +114,39 @@ def sign_in(launched, base_url: str, email: str, password: str):
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_load_state()
     return page
+
+
+def confirmed_caregiver(
+    system, staff, email: str, password: str, names=("Léa", "Rossi")
+):
+    """Invite ``email`` with the ``staff`` client, register and confirm her
+    account through the API; her id and a client signed in as her (the
+    caller closes it)."""
+    first, last = names
+    invited = staff.post(
+        "/api/v1/agency/caregivers",
+        json={"first_name": first, "last_name": last, "email": email},
+    )
+    assert invited.status_code == 201, invited.text
+    anonymous = httpx.Client(base_url=system.url, timeout=30)
+    registered = anonymous.post(
+        "/api/v1/auth/register",
+        json={
+            "first_name": first,
+            "last_name": last,
+            "email": email,
+            "password": password,
+        },
+    )
+    assert registered.status_code == 202, registered.text
+    token = link_in_mail(system, email, "Confirmation").split("token=", 1)[1]
+    confirmed = anonymous.post(
+        "/api/v1/auth/confirm", json={"token": token, "password": password}
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    signed_in = anonymous.post(
+        "/api/v1/auth/login", json={"email": email, "password": password}
+    )
+    assert signed_in.status_code == 200, signed_in.text
+    anonymous.headers["Authorization"] = f"Bearer {signed_in.json()['token']}"
+    return invited.json()["id"], anonymous

@@ -170,6 +170,16 @@ def agency_entry_history(call: Call, month: str, entry_id: str):
 
 
 @route(
+    f"{AGENCY}/timesheets/<month>/close",
+    ["POST"],
+    STAFF,
+    "Close the month now, once its last day is over (during the grace period)",
+)
+def close_month(call: Call, month: str):
+    return call.service.timesheets_rpc.close_month(call.actor, checked_month(month))
+
+
+@route(
     f"{AGENCY}/timesheets/<month>/export.csv",
     ["GET"],
     STAFF,

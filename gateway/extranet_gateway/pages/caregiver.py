@@ -27,6 +27,7 @@ from extranet_gateway.pages.core import (
     format_date,
     month_title,
     problem,
+    read_duration,
     render,
     see,
     signed_in,
@@ -179,7 +180,7 @@ def decide(visit: Visit, month: str, entry_id: str) -> Response:
     problems = {}
     if decision["status"] == "refused":
         decision["reason"] = form.get("reason") or None
-        decision["declared_minutes"] = _minutes(form, problems)
+        decision["declared_minutes"] = read_duration(form, problems, "declared_minutes")
     if not problems:
         try:
             visit.service.timesheets_rpc.decide(
@@ -248,21 +249,6 @@ def _hours_page(visit: Visit, month: str, status: int = 200, **context) -> Respo
         all_done=visit.request.args.get("tout"),
         **context,
     )
-
-
-def _minutes(form, problems: dict) -> int | None:
-    hours_text = form.get("hours", "").strip() or "0"
-    minutes_text = form.get("minutes", "").strip() or "0"
-    if not (hours_text.isdigit() and minutes_text.isdigit()):
-        problems["declared_minutes"] = "heures et minutes en nombres entiers"
-        return None
-    if int(minutes_text) > 59:
-        problems["declared_minutes"] = "les minutes vont de 0 à 59"
-        return None
-    if not form.get("hours", "").strip() and not form.get("minutes", "").strip():
-        problems["declared_minutes"] = "indiquez la durée réellement faite"
-        return None
-    return int(hours_text) * 60 + int(minutes_text)
 
 
 def _open_months(today: date) -> list[str]:

@@ -275,6 +275,24 @@ def safe_next(target: str | None) -> str:
     return "/"
 
 
+def read_duration(form, problems: dict, field: str) -> int | None:
+    """Minutes from a form's ``hours`` and ``minutes`` inputs; a refusal goes
+    to ``problems[field]`` (None is returned)."""
+    hours_text = form.get("hours", "").strip()
+    minutes_text = form.get("minutes", "").strip()
+    if not hours_text and not minutes_text:
+        problems[field] = "indiquez la durée réellement faite"
+        return None
+    hours_text, minutes_text = hours_text or "0", minutes_text or "0"
+    if not all(t.isascii() and t.isdigit() for t in (hours_text, minutes_text)):
+        problems[field] = "heures et minutes en nombres entiers"
+        return None
+    if int(minutes_text) > 59:
+        problems[field] = "les minutes vont de 0 à 59"
+        return None
+    return int(hours_text) * 60 + int(minutes_text)
+
+
 def checked_month(month: str) -> str:
     try:
         return month_key(parse_month(month))

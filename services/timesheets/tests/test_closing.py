@@ -13,7 +13,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import sessionmaker
 
 from extranet_common import clock
-from extranet_common.errors import Closed, Conflict, InvalidInput
+from extranet_common.errors import Closed, Conflict, InvalidInput, PermissionDenied
 from timesheets import closing, directory, history, months, reminders
 from timesheets.models import (
     MESSAGING,
@@ -255,6 +255,82 @@ class TestClosing:
         assert closed is False
         assert db_session.scalar(select(func.count()).select_from(ClosedMonth)) == 0
         assert published(db_session, "month_closed") == []
+
+
+class TestClosingEarly:
+    """Staff close the month during its grace period, once it is over."""
+
+    @pytest.fixture
+    def graced(self, db_session, march):
+        directory.set_settings(db_session, STAFF, {"grace_days": 3})
+        db_session.commit()
+        return march
+
+    def test_staff_close_it_in_the_grace_period(self, db_session, sessions, graced):
+        with at("2026-04-01T08:00:00+00:00"):
+            view = closing.close_now(sessions, STAFF, "2026-03")
+
+        assert view["status"] == "closed"
+        assert view["closed_at"] == "2026-04-01T08:00:00+00:00"
+        assert view["totals"]["not_validated"] == 3
+        [event] = published(db_session, "month_closed")
+        assert event["data"]["closed_by"] == STAFF["id"]
+        assert event["data"]["grace_days"] == 3
+        mark = db_session.get(ClosedMonth, (AGENCY, "2026-03"))
+        assert mark.closing_at == datetime.fromisoformat("2026-04-01T08:00:00+00:00")
+
+    def test_not_before_the_last_day_is_over(self, db_session, sessions, graced):
+        with at(LAST_OPEN_SECOND), pytest.raises(Conflict) as refused:
+            closing.close_now(sessions, STAFF, "2026-03")
+
+        assert "month" in refused.value.fields
+        assert db_session.scalar(select(func.count()).select_from(ClosedMonth)) == 0
+        with at(LAST_OPEN_SECOND):
+            view = months.month_view(db_session, ME, CAMILLE, "2026-03")
+        assert view["status"] == "open"
+
+    def test_closing_again_changes_nothing(self, db_session, sessions, graced):
+        with at("2026-04-01T08:00:00+00:00"):
+            first = closing.close_now(sessions, STAFF, "2026-03")
+        with at("2026-04-02T08:00:00+00:00"):
+            again = closing.close_now(sessions, STAFF, "2026-03")
+            closing.close_due_months(sessions)
+
+        assert again == first
+        assert len(published(db_session, "month_closed")) == 1
+
+    def test_after_it_the_caregiver_cannot_decide(self, db_session, sessions, graced):
+        with at("2026-04-01T08:00:00+00:00"):
+            closing.close_now(sessions, STAFF, "2026-03")
+        db_session.expire_all()
+
+        with at("2026-04-01T09:00:00+00:00"), pytest.raises(Closed):
+            months.decide(
+                db_session, ME, CAMILLE, "2026-03", graced["refused"], REFUSAL
+            )
+
+    def test_a_caregiver_cannot_close_it(self, db_session, sessions, graced):
+        with at("2026-04-01T08:00:00+00:00"), pytest.raises(PermissionDenied):
+            closing.close_now(sessions, ME, "2026-03")
+
+        assert db_session.scalar(select(func.count()).select_from(ClosedMonth)) == 0
+
+    def test_another_agency_closes_nothing_of_this_one(
+        self, db_session, sessions, graced
+    ):
+        other = {"id": "staff-2", "role": "staff", "agency_id": "agency-2"}
+        with at("2026-04-01T08:00:00+00:00"), pytest.raises(Conflict) as refused:
+            closing.close_now(sessions, other, "2026-03")
+
+        assert "month" in refused.value.fields
+        assert db_session.scalar(select(func.count()).select_from(ClosedMonth)) == 0
+
+    @pytest.mark.parametrize("month", ["2026-13", "mars", None, "2026-3-1"])
+    def test_a_month_that_is_not_one_is_refused(self, sessions, agency, month):
+        with pytest.raises(InvalidInput) as refused:
+            closing.close_now(sessions, STAFF, month)
+
+        assert "month" in refused.value.fields
 
 
 class TestClosedMonth:

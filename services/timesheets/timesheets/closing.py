@@ -14,6 +14,12 @@ planned: the agency pays the planned hours unless told otherwise), keeps
 each change in the history, and publishes ``month_closed`` with the final
 figures of every entry of the month.
 
+Agency staff (or their back-office system) may also close a month early,
+once its last day is over but during the agency's grace period, with
+:func:`close_now`: once everyone has validated, payroll need not wait.
+It goes through the same :func:`close_month`, so the race with the job
+still publishes one ``month_closed``.
+
 Known limit: a month is looked for only while it has entries and is at
 most ``LOOKBACK_DAYS`` old; an agency's month that had no entry is never
 closed (there is nothing to publish), and a month that timesheets could not
@@ -28,8 +34,9 @@ from sqlalchemy import and_, exc, select
 from sqlalchemy.orm import Session
 
 from extranet_common import clock
+from extranet_common.errors import Conflict
 from extranet_common.localtime import DEFAULT_TIMEZONE, month_key
-from timesheets import deadlines, directory, history, months
+from timesheets import access, deadlines, directory, history, months
 from timesheets.access import SYSTEM_ACTOR
 from timesheets.models import (
     MESSAGING,
@@ -92,15 +99,66 @@ def close_due_months(session_factory: Callable[[], Session]) -> int:
     return closed
 
 
+def close_now(session_factory: Callable[[], Session], actor: dict, month: str) -> dict:
+    """Close the actor's agency's ``month`` before the end of its grace
+    period; the agency's month as ``months.agency_month`` shows it.
+
+    Closing a closed month changes nothing. Before the month's last day is
+    over, Conflict: the caregivers may still validate; a month without any
+    entry has nothing to close (Conflict too).
+    """
+    month = months.check_month(month)
+    agency_id = access.check_agency(actor, None)
+    now = clock.now()
+    with session_factory() as session:
+        zone = session.scalars(
+            select(Entry.timezone)
+            .where(Entry.agency_id == agency_id, Entry.month == month)
+            .limit(1)
+        ).first()
+        limit = deadlines.for_month(session, agency_id, month, zone or DEFAULT_TIMEZONE)
+    if zone is None:
+        raise Conflict(
+            f"Aucune heure en {month} pour votre agence : rien à clore.",
+            {"month": "aucune intervention ce mois-ci"},
+        )
+    if limit.closed_at is None:
+        last_day_over = deadlines.closing_instant(month, limit.timezone)
+        if now < last_day_over:
+            raise Conflict(
+                f"Les intervenantes peuvent valider leurs heures de {month} "
+                "jusqu'au dernier jour du mois à 23:59:59 : le mois ne peut "
+                "pas encore être clos.",
+                {"month": "mois pas encore terminé"},
+            )
+        close_month(
+            session_factory,
+            agency_id,
+            month,
+            limit.timezone,
+            now,
+            early=True,
+            by=actor["id"],
+        )
+    with session_factory() as session:
+        return months.agency_month(session, actor, month)
+
+
 def close_month(
     session_factory: Callable[[], Session],
     agency_id: str,
     month: str,
     fallback_tz: str = DEFAULT_TIMEZONE,
     now: datetime | None = None,
+    early: bool = False,
+    by: str | None = None,
 ) -> bool:
     """Close one agency's month; False when another instance already did
-    (or does it right now) or when it is not due."""
+    (or does it right now) or when it is not due.
+
+    ``early``: staff close it during its grace period (it is due from the
+    end of its last day); ``by`` is who asked, published with the figures.
+    """
     now = now or clock.now()
     session = session_factory()
     try:
@@ -117,9 +175,14 @@ def close_month(
 
         directory.lock_agency(session, agency_id)
         limit = deadlines.for_month(session, agency_id, month, fallback_tz)
-        if now < limit.closing_at:
+        due_at = (
+            deadlines.closing_instant(month, limit.timezone)
+            if early
+            else limit.closing_at
+        )
+        if now < due_at:
             raise _NotDue
-        mark.closing_at = limit.closing_at
+        mark.closing_at = min(limit.closing_at, now)
 
         entries = list(
             session.scalars(
@@ -158,6 +221,7 @@ def close_month(
                 "deadline": limit.deadline.isoformat(),
                 "grace_days": limit.grace_days,
                 "closed_at": now.isoformat(),
+                "closed_by": by,
                 "entries": [months.entry_figures(entry) for entry in entries],
                 "totals": {
                     "entries": len(entries),

@@ -93,6 +93,11 @@ class TimesheetsService(Health):
             return months.correct(session, actor, month, entry_id, correction)
 
     @rpc
+    def close_month(self, actor, month):
+        """Close the month now, during its grace period (staff, back-office)."""
+        return closing.close_now(self.db.get_session, actor, month)
+
+    @rpc
     def export_csv(self, actor, month, agency_id=None):
         with self.db.get_session() as session:
             return export.month_csv(session, actor, month, agency_id)
