@@ -224,3 +224,31 @@ def test_accept_all_asks_to_confirm_listing_what_would_be_lost_then_does_it():
     assert "mercredi 28 octobre 2026" in html and "2 h 45" in html
     assert done.status_code == 303
     assert [args[3] for _, args in timesheets.calls] == [False, True]
+
+
+@pytest.mark.parametrize(
+    "form",
+    [{"email": "lea\x00@example.org", "password": "x"}, {"pass\x00word": "x"}],
+)
+def test_a_field_with_a_nul_character_is_refused_before_anything(form):
+    identity = FakeRpc(login={"token": "t", "user": CAREGIVER})
+
+    answer = pages.page(
+        FakeGateway(identity=identity),
+        request("POST", "/connexion", form, signed_in=False),
+    )
+
+    assert answer.status_code == 400
+    assert "caractère invisible interdit" in answer.get_data(as_text=True)
+    assert identity.calls == []
+
+
+def test_a_query_with_a_nul_character_is_refused():
+    timesheets = FakeRpc(month=MONTH, reasons=[])
+
+    answer = pages.page(
+        FakeGateway(timesheets=timesheets), request("GET", "/agence?mois=2026-10%00")
+    )
+
+    assert answer.status_code == 400
+    assert timesheets.calls == []

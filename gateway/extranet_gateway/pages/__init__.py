@@ -46,6 +46,16 @@ PAGES = Map(RULES)
 def page(service, request: Request) -> Response:
     adapter = PAGES.bind_to_environ(request.environ)
     endpoint, args = adapter.match()
+    refused = _unstorable_field(request)
+    if refused:
+        return render(
+            FAILED,
+            request,
+            400,
+            heading="Formulaire refusé",
+            message=f"Le champ « {refused} » contient un caractère invisible "
+            "interdit : retapez-le sans copier-coller.",
+        )
     try:
         return VIEWS[endpoint](service, request, **args)
     except CsrfRefused as refused:
@@ -59,3 +69,15 @@ def page(service, request: Request) -> Response:
         return render(
             FAILED, request, error.status, heading=heading, message=error.message
         )
+
+
+def _unstorable_field(request: Request) -> str | None:
+    """The name of a field (form or query) holding a NUL character, which
+    no database here can store (the JSON API refuses it the same way)."""
+    fields = list(request.args.items(multi=True))
+    if request.method == "POST":
+        fields += request.form.items(multi=True)
+    for name, value in fields:
+        if "\x00" in value or "\x00" in name:
+            return name.replace("\x00", "")
+    return None
