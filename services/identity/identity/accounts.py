@@ -496,7 +496,10 @@ def list_caregivers(session: DbSession, agency_id: str) -> list[dict]:
         .where(User.agency_id == agency_id, User.role == CAREGIVER)
         .order_by(User.last_name, User.first_name)
     )
-    return [user_view(user, agency) for user in users]
+    return [
+        {**user_view(user, agency), "phone": user.phone, "ref": user.ref}
+        for user in users
+    ]
 
 
 def agency_view(agency: Agency) -> dict:

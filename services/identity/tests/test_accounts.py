@@ -59,6 +59,30 @@ def test_invitation_publishes_an_event_without_secret(db_session, settings, agen
     assert outcome.result["first_name"] == "Inès"
 
 
+def test_the_agency_list_gives_phone_and_reference(db_session, settings, agency):
+    accounts.invite_caregiver(
+        db_session,
+        settings,
+        agency["id"],
+        "Inès",
+        "Haddad",
+        "ines@example.org",
+        "06 12 34 56 78",
+        "CG-002",
+    )
+    accounts.invite_caregiver(
+        db_session, settings, agency["id"], "Anna", "Abadie", "anna@example.org"
+    )
+    db_session.commit()
+
+    listed = accounts.list_caregivers(db_session, agency["id"])
+
+    assert [(c["last_name"], c["phone"], c["ref"]) for c in listed] == [
+        ("Abadie", None, None),
+        ("Haddad", "06 12 34 56 78", "CG-002"),
+    ]
+
+
 def test_only_an_invited_email_can_register(db_session, settings, agency):
     with pytest.raises(InvalidInput) as error:
         accounts.register(

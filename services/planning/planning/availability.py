@@ -174,6 +174,7 @@ def who_is_available(
             "first_name": caregiver.get("first_name"),
             "last_name": caregiver.get("last_name"),
             "email": caregiver.get("email"),
+            "phone": caregiver.get("phone"),
             "status": status,
         }
         if status == FREE:
