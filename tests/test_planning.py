@@ -172,6 +172,10 @@ def test_planning_and_availability_through_the_gateway(
     assert anonymous.get(old_url).status_code == 404
     fetched = [anonymous.get(url) for _ in range(2)]
     assert all(response.status_code == 200 for response in fetched)
+    etag = fetched[0].headers["ETag"]
+    assert fetched[1].headers["ETag"] == etag
+    unchanged = anonymous.get(url, headers={"If-None-Match": etag})
+    assert unchanged.status_code == 304 and unchanged.content == b""
     calendars = [Calendar.from_ical(response.text) for response in fetched]
     uids = [sorted(str(e["uid"]) for e in c.walk("VEVENT")) for c in calendars]
     assert uids[0] == uids[1] and len(uids[0]) == 3

@@ -82,7 +82,7 @@ route(
 
 @route(f"{ME}/planning.ics", ["GET"], CAREGIVER, "My shifts as an iCalendar feed")
 def my_calendar(call: Call):
-    return _calendar(call.service.planning_rpc.my_calendar(call.actor))
+    return _calendar(call, call.service.planning_rpc.my_calendar(call.actor))
 
 
 @route(
@@ -110,7 +110,7 @@ def renew_feed(call: Call):
     "A caregiver's calendar feed by its secret address (for calendar apps)",
 )
 def calendar_by_secret(call: Call, secret: str):
-    return _calendar(call.service.planning_rpc.calendar_by_secret(secret))
+    return _calendar(call, call.service.planning_rpc.calendar_by_secret(secret))
 
 
 def print_weeks(planning: dict) -> list[dict]:
@@ -186,12 +186,15 @@ def _duration(minutes: int) -> str:
     return f"{minutes // 60} h {minutes % 60:02d}"
 
 
-def _calendar(text: str) -> Response:
+def _calendar(call: Call, text: str) -> Response:
+    """The feed, with an ETag: calendar apps poll it often, and an unchanged
+    planning then costs them a 304 instead of the whole file."""
     response = Response(text, mimetype="text/calendar")
     response.headers["Content-Disposition"] = 'inline; filename="planning.ics"'
     response.headers["Cache-Control"] = "private, no-cache"
     response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+    response.add_etag()
+    return response.make_conditional(call.request)
 
 
 @route(f"{AGENCY}/families/import", ["POST"], STAFF, "Import families (CSV)")

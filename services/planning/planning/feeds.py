@@ -121,7 +121,7 @@ def calendar_text(
     )
     calendar.add("x-published-ttl", "PT1H")
     for shift in shifts:
-        calendar.add_component(_event(shift, timezone, domain, now))
+        calendar.add_component(_event(shift, timezone, domain))
     return calendar.to_ical().decode("utf-8")
 
 
@@ -129,11 +129,13 @@ def secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def _event(shift: Shift, timezone: str, domain: str, now) -> Event:
+def _event(shift: Shift, timezone: str, domain: str) -> Event:
     family = shift.family
     event = Event()
     event.add("uid", f"{shift.id}@{domain}")
-    event.add("dtstamp", now)
+    # The last change, not the time of the request: the same planning gives
+    # the same bytes, so the gateway's ETag spares calendar apps a download.
+    event.add("dtstamp", shift.updated_at)
     event.add("last-modified", shift.updated_at)
     event.add("created", shift.created_at)
     event.add("sequence", shift.sequence or 0)

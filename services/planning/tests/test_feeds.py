@@ -33,6 +33,7 @@ def test_the_night_of_the_clock_change_is_right_in_utc(
 ):
     with clock.frozen(OCTOBER_20):
         first = feeds.my_calendar(db_session, eloise, DOMAIN)
+    with clock.frozen(OCTOBER_20.replace(minute=30)):
         second = feeds.my_calendar(db_session, eloise, DOMAIN)
 
     night = events_of(first)["SH-2026-10-0047"]
@@ -44,8 +45,8 @@ def test_the_night_of_the_clock_change_is_right_in_utc(
     assert night["sequence"] == 0
     assert str(night["location"]) == "27 cours Vitton, 69006 Lyon"
     uids = {ref: str(event["uid"]) for ref, event in events_of(first).items()}
-    assert uids == {ref: str(event["uid"]) for ref, event in events_of(second).items()}
     assert len(uids) == 10
+    assert second == first, "an unchanged planning must give the same feed"
 
 
 def test_a_changed_then_cancelled_shift_replaces_the_event_in_the_app(
