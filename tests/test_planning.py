@@ -114,6 +114,11 @@ def test_planning_and_availability_through_the_gateway(
     )
     assert other.status_code == 201, other.text
     import_csv(staff, "/api/v1/agency/families/import", FAMILIES)
+    listed = staff.get("/api/v1/agency/families").json()["items"]
+    assert [(f["ref"], f["name"]) for f in listed] == [
+        ("FA-ARN", "Famille Arnaud"),
+        ("FA-BOU", "Famille Boucher"),
+    ]
     imported = import_csv(
         staff, "/api/v1/agency/shifts/import", SHIFTS.format(nora=nora_email)
     )

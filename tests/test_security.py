@@ -487,6 +487,7 @@ TABLE: dict[tuple[str, str], Row] = {
             "caregiver_id": (None, "{owner_id}"),
         },
     ),
+    ("GET", "/api/v1/agency/families"): agency("/api/v1/agency/families"),
     ("POST", "/api/v1/agency/families/import"): agency(
         "/api/v1/agency/families/import",
         csv="ref,name,address,children\nFA-B,Famille B,1 rue B,Enfant\n",

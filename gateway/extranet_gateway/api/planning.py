@@ -197,6 +197,11 @@ def _calendar(call: Call, text: str) -> Response:
     return response.make_conditional(call.request)
 
 
+@route(f"{AGENCY}/families", ["GET"], STAFF, "The agency's families, by reference")
+def families(call: Call):
+    return {"items": call.service.planning_rpc.list_families(call.actor)}
+
+
 @route(f"{AGENCY}/families/import", ["POST"], STAFF, "Import families (CSV)")
 def import_families(call: Call):
     return call.service.planning_rpc.import_families_csv(call.actor, csv_body(call))
