@@ -29,9 +29,13 @@ class GatewayService:
     requests_rpc = TimedRpcProxy("requests")
     notifications_rpc = TimedRpcProxy("notifications")
 
+    @property
+    def body_limit(self) -> int:
+        return int(self.config.get("MAX_BODY_BYTES", 2_000_000))
+
     @http(API_METHODS, "/api/<path:path>")
     def api(self, request, path):
-        limit = int(self.config.get("MAX_BODY_BYTES", 2_000_000))
+        limit = self.body_limit
         if (request.content_length or 0) > limit:
             return json_error(
                 HttpError(
@@ -51,7 +55,7 @@ class GatewayService:
     def _page(self, request):
         """A page of pages.py, else a route of the table served outside /api."""
         try:
-            return pages.page(self, request)
+            return pages.page(self, request, self.body_limit)
         except NotFound:
             return dispatch(self, request)
         except HTTPException as exc:

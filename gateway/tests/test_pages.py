@@ -252,3 +252,16 @@ def test_a_query_with_a_nul_character_is_refused():
 
     assert answer.status_code == 400
     assert timesheets.calls == []
+
+
+def test_a_form_heavier_than_the_limit_is_refused_unread():
+    identity = FakeRpc(login={"token": "t", "user": CAREGIVER})
+    heavy = request(
+        "POST", "/connexion", {"email": "x" * 5000, "password": "y"}, signed_in=False
+    )
+
+    answer = pages.page(FakeGateway(identity=identity), heavy, body_limit=1000)
+
+    assert answer.status_code == 413
+    assert "Formulaire trop lourd" in answer.get_data(as_text=True)
+    assert identity.calls == []

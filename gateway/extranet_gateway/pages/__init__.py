@@ -10,6 +10,7 @@ page uses: the ``view`` decorator, ``render`` and the CSRF protection.
 
 from urllib.parse import quote
 
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import Map
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
@@ -43,10 +44,19 @@ __all__ = ["CSRF_COOKIE", "PAGES", "CsrfRefused", "check_csrf", "csrf_token", "p
 PAGES = Map(RULES)
 
 
-def page(service, request: Request) -> Response:
+def page(service, request: Request, body_limit: int | None = None) -> Response:
+    """The page for ``request``; NotFound when no page has its path.
+    ``body_limit``: the largest form (uploads included) it reads, in bytes."""
     adapter = PAGES.bind_to_environ(request.environ)
     endpoint, args = adapter.match()
-    refused = _unstorable_field(request)
+    if body_limit is not None:
+        if (request.content_length or 0) > body_limit:
+            return _too_large(request, body_limit)
+        request.max_content_length = body_limit
+    try:
+        refused = _unstorable_field(request)
+    except RequestEntityTooLarge:
+        return _too_large(request, body_limit)
     if refused:
         return render(
             FAILED,
@@ -69,6 +79,17 @@ def page(service, request: Request) -> Response:
         return render(
             FAILED, request, error.status, heading=heading, message=error.message
         )
+
+
+def _too_large(request: Request, limit: int | None) -> Response:
+    size = f"{(limit or 0) / 1_000_000:.1f}".replace(".", ",")
+    return render(
+        FAILED,
+        request,
+        413,
+        heading="Formulaire trop lourd",
+        message=f"Un formulaire (fichiers compris) ne dépasse pas {size} Mo.",
+    )
 
 
 def _unstorable_field(request: Request) -> str | None:

@@ -1,6 +1,6 @@
 """The agency's pages, for its staff."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from werkzeug.wrappers import Response
 
@@ -8,7 +8,7 @@ from extranet_common.errors import (
     InvalidInput,
     ServiceError,
 )
-from extranet_common.localtime import month_days, month_key, parse_month, to_local
+from extranet_common.localtime import month_days, month_key, parse_month
 from extranet_gateway.pages.core import (
     STATUS_LABELS,
     Visit,
@@ -148,7 +148,6 @@ def entry_history(visit: Visit, month: str, caregiver_id: str, entry_id: str):
         visit.actor, month, entry_id
     )
     for row in rows:
-        row["at"] = to_local(datetime.fromisoformat(row["at"]), visit.timezone)
         row["action_label"] = ACTIONS.get(row["action"], row["action"])
         row["author"] = AUTHORS.get(row["actor_role"], row["actor_role"])
     return visit.render(

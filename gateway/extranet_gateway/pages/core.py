@@ -38,7 +38,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 from werkzeug.exceptions import Forbidden
 from werkzeug.routing import Rule
 from werkzeug.utils import redirect
@@ -50,7 +50,13 @@ from extranet_common.errors import (
     PermissionDenied,
 )
 from extranet_common.french import MONTHS, long_date
-from extranet_common.localtime import local_date, month_key, parse_month
+from extranet_common.localtime import (
+    DEFAULT_TIMEZONE,
+    local_date,
+    month_key,
+    parse_month,
+    to_local,
+)
 from extranet_gateway.auth import (
     SESSION_COOKIE,
     csrf_token_for,
@@ -86,12 +92,24 @@ def format_date(value) -> str:
     return long_date(day)
 
 
-def _format_time(value) -> str:
-    return datetime.fromisoformat(str(value)).strftime("%H:%M")
-
-
-def _format_instant(value) -> str:
+def _wall_clock(context, value) -> datetime:
+    """An instant as the visitor's agency reads it on its clocks (services
+    give some instants in UTC, others with the local offset)."""
     moment = datetime.fromisoformat(str(value))
+    if moment.tzinfo is None:
+        return moment
+    agency = (context.get("me") or {}).get("agency") or {}
+    return to_local(moment, agency.get("timezone") or DEFAULT_TIMEZONE)
+
+
+@pass_context
+def _format_time(context, value) -> str:
+    return f"{_wall_clock(context, value):%H:%M}"
+
+
+@pass_context
+def _format_instant(context, value) -> str:
+    moment = _wall_clock(context, value)
     return f"{format_date(moment.date().isoformat())} à {moment:%H:%M}"
 
 
