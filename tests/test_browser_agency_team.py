@@ -10,19 +10,19 @@ import sys
 import uuid
 from pathlib import Path
 
-import httpx
 import pytest
 
 from extranet_dev.mailbox import wait_for_mail
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from browser.helpers import (  # noqa: E402
+    account_for,
     browser,
     chromium_missing,
-    link_in_mail,
     screenshot,
     serious_violations,
     sign_in,
+    submit,
 )
 
 pytestmark = [
@@ -36,39 +36,6 @@ MONDAY_AFTER_SCHOOL = {
     "weekly": [{"weekday": "monday", "start": "16:00", "end": "19:30"}],
     "exceptions": [],
 }
-
-
-def register_and_confirm(system, email: str) -> httpx.Client:
-    """Her first connection and confirmation through the API; her client."""
-    client = httpx.Client(base_url=system.url, timeout=30)
-    registered = client.post(
-        "/api/v1/auth/register",
-        json={
-            "first_name": "Inès",
-            "last_name": "Moreau",
-            "email": email,
-            "password": PASSWORD,
-        },
-    )
-    assert registered.status_code == 202, registered.text
-    token = link_in_mail(system, email, "Confirmation").split("token=", 1)[1]
-    confirmed = client.post(
-        "/api/v1/auth/confirm", json={"token": token, "password": PASSWORD}
-    )
-    assert confirmed.status_code == 200, confirmed.text
-    login = client.post(
-        "/api/v1/auth/login", json={"email": email, "password": PASSWORD}
-    )
-    assert login.status_code == 200, login.text
-    client.headers["Authorization"] = f"Bearer {login.json()['token']}"
-    return client
-
-
-def submit(page, button: str):
-    """Click a form's button; the response of the page it leads to."""
-    with page.expect_navigation() as navigation:
-        page.get_by_role("button", name=button).click()
-    return navigation.value
 
 
 def ask_who_is_free(page, day: str, start: str, end: str):
@@ -130,7 +97,7 @@ def test_the_agency_team_pages_in_a_browser(system, october_evening, new_agency)
         screenshot(desk, "agency-caregivers")
 
         # She registers, confirms and declares Mondays 16:00-19:30.
-        ines = register_and_confirm(system, email)
+        ines = account_for(system, email, PASSWORD, ("Inès", "Moreau"))
         try:
             declared = ines.put("/api/v1/me/availability", json=MONDAY_AFTER_SCHOOL)
             assert declared.status_code == 200, declared.text

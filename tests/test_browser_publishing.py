@@ -11,7 +11,6 @@ import sys
 import uuid
 from pathlib import Path
 
-import httpx
 import pytest
 
 from extranet_dev import mailbox
@@ -20,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from browser.helpers import (  # noqa: E402
     browser,
     chromium_missing,
-    link_in_mail,
+    confirmed_caregiver,
     screenshot,
     serious_violations,
     sign_in,
@@ -38,33 +37,6 @@ BODY = "Bonjour à toutes,\n\nL'agence sera fermée le <b>11 novembre</b>.\nÀ b
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 
 
-def confirmed_caregiver(system, staff, email: str, first: str, last: str) -> str:
-    """Invite her, register her and confirm the account with the emailed
-    link (all through the API); returns her id."""
-    invited = staff.post(
-        "/api/v1/agency/caregivers",
-        json={"first_name": first, "last_name": last, "email": email},
-    )
-    assert invited.status_code == 201, invited.text
-    with httpx.Client(base_url=system.url, timeout=30) as anonymous:
-        registered = anonymous.post(
-            "/api/v1/auth/register",
-            json={
-                "first_name": first,
-                "last_name": last,
-                "email": email,
-                "password": PASSWORD,
-            },
-        )
-        assert registered.status_code == 202, registered.text
-        token = link_in_mail(system, email, "Confirmation").split("token=", 1)[1]
-        confirmed = anonymous.post(
-            "/api/v1/auth/confirm", json={"token": token, "password": PASSWORD}
-        )
-        assert confirmed.status_code == 200, confirmed.text
-    return invited.json()["id"]
-
-
 def posted(page, path: str):
     """Wait for the answer to the POST to ``path`` that the next action sends."""
     return page.expect_response(
@@ -77,8 +49,12 @@ def test_news_and_a_document_from_the_agency_reach_her_alone(system, new_agency)
     _, other_staff = new_agency()
     email = f"lea-{uuid.uuid4().hex[:8]}@example.org"
     outsider = f"ines-{uuid.uuid4().hex[:8]}@example.org"
-    confirmed_caregiver(system, staff, email, "Léa", "Rossi")
-    confirmed_caregiver(system, other_staff, outsider, "Inès", "Garnier")
+    for agency_staff, address, names in (
+        (staff, email, ("Léa", "Rossi")),
+        (other_staff, outsider, ("Inès", "Garnier")),
+    ):
+        _, client = confirmed_caregiver(system, agency_staff, address, PASSWORD, names)
+        client.close()
     problems = {}
 
     with browser() as chromium:

@@ -265,3 +265,20 @@ def test_a_form_heavier_than_the_limit_is_refused_unread():
     assert answer.status_code == 413
     assert "Formulaire trop lourd" in answer.get_data(as_text=True)
     assert identity.calls == []
+
+
+@pytest.mark.parametrize(
+    "suite",
+    ["//evil.example", "/\t/evil.example", "/\\evil.example", "https://evil.example"],
+)
+def test_login_never_sends_her_off_the_site(suite):
+    identity = FakeRpc(login={"token": "t", "expires_at": "x", "user": CAREGIVER})
+    form = {"email": "lea@example.org", "password": "secret", "suite": suite}
+
+    answer = pages.page(
+        FakeGateway(identity=identity),
+        request("POST", "/connexion", form, signed_in=False),
+    )
+
+    assert answer.status_code == 303
+    assert answer.headers["Location"] in ("/", "http://localhost/")

@@ -28,6 +28,7 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    "--lang=fr-FR",
 ]
 PHONE = {"width": 390, "height": 844}
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,37 +117,60 @@ def sign_in(launched, base_url: str, email: str, password: str):
     return page
 
 
-def confirmed_caregiver(
-    system, staff, email: str, password: str, names=("Léa", "Rossi")
-):
-    """Invite ``email`` with the ``staff`` client, register and confirm her
-    account through the API; her id and a client signed in as her (the
-    caller closes it)."""
+def register(system, email: str, password: str, names=("Léa", "Rossi")) -> str:
+    """Her first connection through the API; the link of her confirmation
+    email."""
     first, last = names
-    invited = staff.post(
-        "/api/v1/agency/caregivers",
-        json={"first_name": first, "last_name": last, "email": email},
-    )
-    assert invited.status_code == 201, invited.text
-    anonymous = httpx.Client(base_url=system.url, timeout=30)
-    registered = anonymous.post(
-        "/api/v1/auth/register",
+    registered = httpx.post(
+        f"{system.url}/api/v1/auth/register",
         json={
             "first_name": first,
             "last_name": last,
             "email": email,
             "password": password,
         },
+        timeout=30,
     )
     assert registered.status_code == 202, registered.text
-    token = link_in_mail(system, email, "Confirmation").split("token=", 1)[1]
-    confirmed = anonymous.post(
+    return link_in_mail(system, email, "Confirmation")
+
+
+def account_for(
+    system, email: str, password: str, names=("Léa", "Rossi")
+) -> httpx.Client:
+    """An invited caregiver's account registered and confirmed through the
+    API; a client signed in as her (the caller closes it)."""
+    token = register(system, email, password, names).split("token=", 1)[1]
+    client = httpx.Client(base_url=system.url, timeout=30)
+    confirmed = client.post(
         "/api/v1/auth/confirm", json={"token": token, "password": password}
     )
     assert confirmed.status_code == 200, confirmed.text
-    signed_in = anonymous.post(
+    signed_in = client.post(
         "/api/v1/auth/login", json={"email": email, "password": password}
     )
     assert signed_in.status_code == 200, signed_in.text
-    anonymous.headers["Authorization"] = f"Bearer {signed_in.json()['token']}"
-    return invited.json()["id"], anonymous
+    client.headers["Authorization"] = f"Bearer {signed_in.json()['token']}"
+    return client
+
+
+def confirmed_caregiver(
+    system, staff, email: str, password: str, names=("Léa", "Rossi")
+) -> tuple[str, httpx.Client]:
+    """Invite ``email`` with the ``staff`` client, then ``account_for``; her
+    id and a client signed in as her (the caller closes it)."""
+    first, last = names
+    invited = staff.post(
+        "/api/v1/agency/caregivers",
+        json={"first_name": first, "last_name": last, "email": email},
+    )
+    assert invited.status_code == 201, invited.text
+    return invited.json()["id"], account_for(system, email, password, names)
+
+
+def submit(page, button: str):
+    """Click a form's button; the response of the page it leads to (after
+    any redirect: a refused form answers its 4xx itself)."""
+    with page.expect_navigation() as navigation:
+        page.get_by_role("button", name=button).click()
+    return navigation.value

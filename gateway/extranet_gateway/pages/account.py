@@ -146,10 +146,15 @@ def confirmation(service, request: Request) -> Response:
     try:
         service.identity_rpc.confirm(token, request.form.get("password", ""))
     except ServiceError as exc:
-        error = to_http(exc)
+        error = problem(exc)
         again = token if error.code == "INVALID_INPUT" else ""
         return render(
-            "confirmation.html", request, error.status, token=again, error=error.message
+            "confirmation.html",
+            request,
+            error.status,
+            token=again,
+            error=error.message,
+            fields=error.fields,
         )
     return render("confirmation.html", request, token="", done=True)
 
@@ -194,14 +199,15 @@ def new_password(service, request: Request) -> Response:
     try:
         service.identity_rpc.reset_password(token, request.form.get("password", ""))
     except ServiceError as exc:
-        error = to_http(exc)
+        error = problem(exc)
         return render(
             "new_password.html",
             request,
             error.status,
-            token=token,
+            token=token if error.code == "INVALID_INPUT" else "",
             rules=rules,
             error=error.message,
+            fields=error.fields,
         )
     return render("new_password.html", request, token="", done=True)
 

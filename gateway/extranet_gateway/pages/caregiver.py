@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 
 from werkzeug.wrappers import Request, Response
 
-from extranet_common import clock
+from extranet_common import clock, localtime
 from extranet_common.errors import (
     ConfirmationRequired,
     PermissionDenied,
@@ -109,52 +109,116 @@ def planning(visit: Visit) -> Response:
     )
 
 
+WEEKLY_FIELDS = ("weekday", "start", "end")
+DATED_FIELDS = ("kind", "start", "end", "comment")
+FROM_A_LIST = {
+    "weekday": "Choisissez un jour de la liste.",
+    "kind": "Choisissez « Disponible » ou « Indisponible ».",
+}
+"""What to say beside a select whose value planning refused (only a
+tampered form sends one): planning's message names its English codes."""
+
+
 @view("/disponibilites", ["GET", "POST"], role="caregiver")
 def availability(visit: Visit) -> Response:
     rpc = visit.service.planning_rpc
     if visit.request.method != "POST":
         current = rpc.get_availability(visit.actor)
+        exceptions = [_as_typed(item, visit.timezone) for item in current["exceptions"]]
         return visit.render(
             "availability.html",
             weekly=current["weekly"] + [{}, {}],
-            exceptions=current["exceptions"] + [{}],
+            exceptions=exceptions + [{}],
             fields={},
             saved=visit.request.args.get("ok"),
         )
     check_csrf(visit.request)
     form = visit.request.form
-    weekly = _rows(form, "weekly", ("weekday", "start", "end"))
-    exceptions = _rows(form, "exceptions", ("kind", "start", "end", "comment"))
     wanted = {
-        "weekly": [row for row in weekly if row["start"] or row["end"]],
-        "exceptions": [row for row in exceptions if row["start"] or row["end"]],
+        "weekly": [
+            row
+            for row in _rows(form, "weekly", WEEKLY_FIELDS)
+            if row["start"] or row["end"]
+        ],
+        "exceptions": [
+            _one_day_when_no_end(row)
+            for row in _rows(form, "exceptions", DATED_FIELDS)
+            if row["start"] or row["end"] or row["comment"]
+        ],
     }
     try:
         rpc.put_availability(visit.actor, wanted)
     except ServiceError as exc:
         error = problem(exc)
+        fields = {
+            name: FROM_A_LIST.get(name.rsplit(".", 1)[-1], message)
+            for name, message in (error.fields or {}).items()
+        }
         return visit.render(
             "availability.html",
             error.status,
             weekly=wanted["weekly"] + [{}],
             exceptions=wanted["exceptions"] + [{}],
             error=error.message,
-            fields=error.fields,
+            fields=fields,
         )
     return see("/disponibilites?ok=1")
 
 
 def _rows(form, prefix: str, names: tuple[str, ...]) -> list[dict]:
-    rows = []
-    for index in range(40):
-        if f"{prefix}.{index}.{names[0]}" not in form:
+    """The rows of one list of the availability form, in the form's order,
+    without those whose remove box is ticked.
+
+    Inputs are named ``prefix.N.name``; every N the form sent is read,
+    however many rows the page showed, so saving the page never drops a
+    stored row it listed.
+    """
+    indexes = set()
+    for key in form.keys():
+        parts = key.split(".")
+        if (
+            len(parts) == 3
+            and parts[0] == prefix
+            and parts[2] in names
+            and parts[1].isascii()
+            and parts[1].isdigit()
+        ):
+            indexes.add(int(parts[1]))
+    return [
+        {name: form.get(f"{prefix}.{index}.{name}", "").strip() for name in names}
+        for index in sorted(indexes)
+        if not form.get(f"{prefix}.{index}.remove")
+    ]
+
+
+def _one_day_when_no_end(row: dict) -> dict:
+    """A date with no end stands for that one whole day."""
+    if row["start"] and not row["end"] and "T" not in row["start"]:
+        return {**row, "end": row["start"]}
+    return row
+
+
+def _as_typed(item: dict, timezone: str) -> dict:
+    """A dated exception as the form shows it: a local date and time
+    (``2026-10-25T01:00``), as she typed it, unless that wall time happens
+    twice on the night summer time ends: then its offset stays, so that
+    saving the page again keeps the same instant."""
+    shown = dict(item)
+    for name in ("start", "end"):
+        text = item.get(name) or ""
+        if "T" not in text:
             continue
-        if form.get(f"{prefix}.{index}.remove"):
+        moment = datetime.fromisoformat(text)
+        if moment.second or moment.microsecond:
             continue
-        rows.append(
-            {name: form.get(f"{prefix}.{index}.{name}", "").strip() for name in names}
-        )
-    return rows
+        wall = moment.replace(tzinfo=None)
+        try:
+            localtime.to_utc(wall, timezone)
+        except localtime.LocalTimeError:
+            shown[name] = moment.isoformat(timespec="minutes")
+        else:
+            shown[name] = wall.isoformat(timespec="minutes")
+    return shown
 
 
 @view("/heures", role="caregiver")
@@ -300,7 +364,14 @@ def new_request(visit: Visit) -> Response:
             error=error.message,
             categories=REQUEST_CATEGORIES,
         )
-    return see(f"/demandes/{made['id']}")
+    return see(f"/demandes/{made['id']}?fait=envoyee")
+
+
+SENT = {
+    "envoyee": "Votre demande est envoyée à l'agence.",
+    "message": "Votre message est envoyé à l'agence.",
+}
+"""The confirmations of her request's thread (``?fait=``)."""
 
 
 @view("/demandes/<request_id>", ["GET", "POST"], role="caregiver")
@@ -313,7 +384,7 @@ def my_request(visit: Visit, request_id: str) -> Response:
         body = visit.request.form.get("body", "")
         try:
             rpc.add_message(visit.actor, request_id, body)
-            return see(f"/demandes/{request_id}#reponse")
+            return see(f"/demandes/{request_id}?fait=message#fil")
         except ServiceError as exc:
             error = problem(exc)
             status = error.status
@@ -323,6 +394,7 @@ def my_request(visit: Visit, request_id: str) -> Response:
         "request.html",
         status,
         thread=thread,
+        done=SENT.get(visit.request.args.get("fait", "")),
         categories=REQUEST_CATEGORIES,
         statuses=REQUEST_STATUSES,
         **context,

@@ -288,7 +288,16 @@ def see(path: str) -> Response:
 
 
 def safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
+    """A path of this site to go to after login, else home: browsers drop
+    tabs and line breaks from a Location and read a backslash as a slash,
+    so ``/%09/evil.example`` (decoded: a tab) would leave the site."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and target.isprintable()
+    ):
         return target
     return "/"
 
