@@ -181,6 +181,11 @@ def test_the_caregiver_journey_in_a_browser(system, october_evening, new_agency)
             page.goto(path)
             problems[name] = serious_violations(page)
             screenshot(page, name)
+        # A page that does not exist says so, in a page with her menu.
+        missing = page.goto("/nulle-part")
+        assert missing.status == 404
+        page.get_by_role("heading", name="Page introuvable").wait_for()
+        problems["not_found"] = serious_violations(page)
         page.get_by_role("button", name="Se déconnecter").click()
         page.get_by_role("heading", name="Connexion").wait_for()
 

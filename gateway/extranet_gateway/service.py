@@ -57,6 +57,17 @@ class GatewayService:
         try:
             return pages.page(self, request, self.body_limit)
         except NotFound:
-            return dispatch(self, request)
+            answer = dispatch(self, request)
         except HTTPException as exc:
             return exc.get_response()
+        if answer.status_code == 404 and _wants_a_page(request):
+            return pages.failure(self, request, 404, "Cette page n'existe pas.")
+        return answer
+
+
+def _wants_a_page(request) -> bool:
+    """A browser asking for a page (not an app or a calendar asking for data)."""
+    accepted = request.accept_mimetypes
+    return (
+        accepted.accept_html and accepted["text/html"] >= accepted["application/json"]
+    )

@@ -282,3 +282,21 @@ def test_login_never_sends_her_off_the_site(suite):
 
     assert answer.status_code == 303
     assert answer.headers["Location"] in ("/", "http://localhost/")
+
+
+def test_an_error_page_keeps_the_menu_of_a_signed_in_visitor():
+    answer = pages.page(FakeGateway(), request("GET", "/heures/octobre"))
+
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 404
+    assert "Mois invalide" in html and 'aria-label="Menu principal"' in html
+
+
+def test_an_anonymous_error_page_has_no_menu():
+    visitor = request("GET", "/nulle-part", signed_in=False)
+
+    answer = pages.failure(FakeGateway(), visitor, 404, "Cette page n'existe pas.")
+
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 404
+    assert "Page introuvable" in html and "Menu principal" not in html

@@ -16,6 +16,7 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from extranet_common.errors import NotAuthenticated
+from extranet_gateway.auth import SESSION_COOKIE
 from extranet_gateway.errors import to_http
 from extranet_gateway.pages import (  # noqa: F401 - their views register
     account,
@@ -39,7 +40,15 @@ from extranet_gateway.pages.core import (
     render,
 )
 
-__all__ = ["CSRF_COOKIE", "PAGES", "CsrfRefused", "check_csrf", "csrf_token", "page"]
+__all__ = [
+    "CSRF_COOKIE",
+    "PAGES",
+    "CsrfRefused",
+    "check_csrf",
+    "csrf_token",
+    "failure",
+    "page",
+]
 
 PAGES = Map(RULES)
 
@@ -75,10 +84,32 @@ def page(service, request: Request, body_limit: int | None = None) -> Response:
         return redirect(f"/connexion?suite={quote(target)}", 303)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a page
         error = to_http(exc)
-        heading = HEADINGS.get(error.status, "Une erreur s'est produite")
-        return render(
-            FAILED, request, error.status, heading=heading, message=error.message
-        )
+        return failure(service, request, error.status, error.message)
+
+
+def failure(service, request: Request, status: int, message: str) -> Response:
+    """The page saying why nothing could be shown, with the menu when the
+    visitor is signed in and the services answer."""
+    heading = HEADINGS.get(status, "Une erreur s'est produite")
+    return render(
+        FAILED,
+        request,
+        status,
+        heading=heading,
+        message=message,
+        me=_menu_owner(service, request) if status < 500 else None,
+        path=request.path,
+    )
+
+
+def _menu_owner(service, request: Request) -> dict | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    try:
+        return service.authenticator.principal(token, service.identity_rpc)
+    except Exception:  # noqa: BLE001 - no menu rather than no page
+        return None
 
 
 def _too_large(request: Request, limit: int | None) -> Response:
