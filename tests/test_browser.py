@@ -173,6 +173,16 @@ def test_the_caregiver_journey_in_a_browser(system, october_evening, new_agency)
         problems["request"] = serious_violations(page)
         screenshot(page, "request")
 
+        # A change about one shift starts from that shift in her planning.
+        page.goto("/planning?vue=mois&date=2026-10-01")
+        page.get_by_role("link", name="Demander un changement").first.click()
+        assert page.get_by_label("Garde concernée (référence)").input_value() == "B-1"
+        page.get_by_label("Message").fill("Puis-je commencer à 17 h ?")
+        page.get_by_role("button", name="Envoyer la demande").click()
+        page.get_by_text("Garde concernée :").wait_for()
+        asked = page.locator("main").inner_text()
+        assert "mardi 27 octobre 2026, 16:30 – 19:00, Famille Rossi (réf. B-1)" in asked
+
         for path, name in (
             ("/disponibilites", "availability"),
             ("/documents", "documents"),

@@ -501,3 +501,54 @@ def test_documents_are_hers_alone(system, system_clock, new_agency, caregiver, b
     }
     assert by_id[for_all.json()["id"]]["data"]["caregiver_id"] is None
     assert lina_id not in json.dumps(found)
+
+
+def test_a_planning_change_is_about_one_of_her_own_shifts(
+    system, system_clock, new_agency, caregiver
+):
+    system_clock.set(datetime.fromisoformat("2026-10-20T12:00:00+02:00"))
+    _, staff = new_agency()
+    imported = staff.post(
+        "/api/v1/agency/families/import",
+        content=FAMILIES.encode(),
+        headers={"Content-Type": "text/csv"},
+    )
+    assert imported.status_code == 200, imported.text
+    nora_id, _, nora = caregiver(staff)
+    _, _, ines = caregiver(staff, "Ines")
+    placed = staff.put(
+        "/api/v1/agency/shifts/PC-1",
+        json={
+            "caregiver_id": nora_id,
+            "family_ref": "FA-ROS",
+            "start": "2026-10-23T16:30:00+02:00",
+            "end": "2026-10-23T19:00:00+02:00",
+        },
+    )
+    assert placed.status_code in (200, 201), placed.text
+
+    def ask(client, reference):
+        return client.post(
+            "/api/v1/me/requests",
+            json={
+                "category": "planning_change",
+                "subject": "Vendredi 23",
+                "body": "Puis-je commencer à 17 h ?",
+                "details": {"shift_id": reference},
+            },
+        )
+
+    hers = ask(nora, "PC-1")
+    not_hers = ask(ines, "PC-1")
+    unknown = ask(nora, "PC-404")
+
+    assert hers.status_code == 201, hers.text
+    details = hers.json()["details"]
+    assert details["shift_ref"] == "PC-1" and details["family"] == "Famille Rossi"
+    assert (details["date"], details["start"]) == (
+        "2026-10-23",
+        "2026-10-23T16:30:00+02:00",
+    )
+    for refused in (not_hers, unknown):
+        assert refused.status_code == 400, refused.text
+        assert "shift_id" in refused.json()["error"]["fields"]

@@ -8,6 +8,8 @@ from werkzeug.wrappers import Request, Response
 from extranet_common import clock, localtime
 from extranet_common.errors import (
     ConfirmationRequired,
+    InvalidInput,
+    NotFound,
     PermissionDenied,
     ServiceError,
 )
@@ -338,8 +340,16 @@ def new_request(visit: Visit) -> Response:
     typed = form.to_dict()
     if visit.request.method != "POST":
         typed = {"category": visit.request.args.get("type", "other")}
+        shift = _shift_asked(visit, visit.request.args.get("garde"))
+        if shift:
+            typed["shift_id"] = shift["shift_ref"]
+            typed["subject"] = f"Garde du {format_date(shift['date'])}"
         return visit.render(
-            "request_new.html", typed=typed, fields={}, categories=REQUEST_CATEGORIES
+            "request_new.html",
+            typed=typed,
+            shift=shift,
+            fields={},
+            categories=REQUEST_CATEGORIES,
         )
     check_csrf(visit.request)
     details = {name: form.get(name, "").strip() for name in REQUEST_DETAILS}
@@ -365,6 +375,24 @@ def new_request(visit: Visit) -> Response:
             categories=REQUEST_CATEGORIES,
         )
     return see(f"/demandes/{made['id']}?fait=envoyee")
+
+
+def _shift_asked(visit: Visit, reference: str | None) -> dict | None:
+    """The shift she came from (the planning's link), as her request will
+    keep it; None when there is none or it is not hers."""
+    if not reference:
+        return None
+    try:
+        shift = visit.service.planning_rpc.caregiver_shift(visit.actor, reference)
+    except (NotFound, InvalidInput):
+        return None
+    return {
+        "shift_ref": shift["external_id"] or shift["id"],
+        "date": shift["local_date"],
+        "start": shift["start"],
+        "end": shift["end"],
+        "family": shift["family"]["name"],
+    }
 
 
 SENT = {

@@ -88,6 +88,12 @@ class PlanningService(Health):
             )
 
     @rpc
+    def caregiver_shift(self, actor, reference):
+        """One of her shifts by its id or reference (NotFound if not hers)."""
+        with self.db.get_session() as session:
+            return views.caregiver_shift(session, actor, reference)
+
+    @rpc
     def renew_calendar_feed(self, actor):
         with self.db.get_session() as session:
             return feeds.renew_feed(session, actor)

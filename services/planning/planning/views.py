@@ -138,6 +138,39 @@ def shift_view(shift: Shift, timezone: str) -> dict:
     }
 
 
+def caregiver_shift(session: Session, actor: dict, reference: object) -> dict:
+    """One of the caregiver's own shifts (scheduled or cancelled), named by
+    its id or its agency's reference, as ``shift_view`` shows it.
+
+    NotFound for a shift that is not hers, whoever's it is: a request about
+    a shift must be about one of hers.
+    """
+    if not isinstance(actor, dict) or actor.get("role") != "caregiver":
+        raise NotFound("Garde introuvable dans votre planning.")
+    scope = access.reading_agency(actor, actor["id"])
+    if not isinstance(reference, str) or not 0 < len(reference.strip()) <= 100:
+        raise InvalidInput(
+            "Indiquez la garde concernée.", {"shift_id": "référence de garde"}
+        )
+    reference = reference.strip()
+    found = session.scalars(
+        select(Shift)
+        .options(joinedload(Shift.family))
+        .where(
+            Shift.caregiver_id == actor["id"],
+            Shift.agency_id == scope,
+            (Shift.id == reference) | (Shift.external_id == reference),
+        )
+        .limit(1)
+    ).first()
+    if found is None:
+        raise NotFound(
+            "Garde introuvable dans votre planning.",
+            {"shift_id": "cette garde n'est pas dans votre planning"},
+        )
+    return shift_view(found, _timezone(session, scope, actor["id"]))
+
+
 def _timezone(session: Session, scope: str | None, caregiver_id: str) -> str:
     """The time zone of the agency whose planning is read.
 

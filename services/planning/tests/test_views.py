@@ -2,7 +2,7 @@
 
 import pytest
 
-from extranet_common.errors import InvalidInput, PermissionDenied
+from extranet_common.errors import InvalidInput, NotFound, PermissionDenied
 from planning import views
 
 
@@ -104,3 +104,38 @@ def test_an_unknown_view_or_a_bad_date_is_refused(db_session, sample_planning, s
 
     assert "view" in bad_view.value.fields
     assert "day" in bad_day.value.fields
+
+
+def test_her_shift_by_its_reference_or_its_id(db_session, sample_planning, sample):
+    eloise = sample.actor("caregiver", user_id=sample.eloise)
+
+    by_reference = views.caregiver_shift(db_session, eloise, " SH-2026-10-0047 ")
+    by_id = views.caregiver_shift(db_session, eloise, by_reference["id"])
+
+    assert by_id == by_reference
+    assert by_reference["start"] == "2026-10-24T20:00:00+02:00"
+    assert by_reference["family"]["name"] == "Famille Moreau-Petit"
+
+
+@pytest.mark.parametrize("who", ["camille", "staff"])
+def test_a_shift_that_is_not_hers_is_not_found(
+    db_session, sample_planning, sample, who
+):
+    reader = (
+        sample.actor("caregiver", user_id=sample.camille)
+        if who == "camille"
+        else sample.actor("staff")
+    )
+
+    with pytest.raises(NotFound):
+        views.caregiver_shift(db_session, reader, "SH-2026-10-0047")
+
+
+@pytest.mark.parametrize("reference", ["", "   ", None, 47, "x" * 101])
+def test_a_shift_reference_must_be_one(db_session, sample_planning, sample, reference):
+    eloise = sample.actor("caregiver", user_id=sample.eloise)
+
+    with pytest.raises(InvalidInput) as refused:
+        views.caregiver_shift(db_session, eloise, reference)
+
+    assert "shift_id" in refused.value.fields

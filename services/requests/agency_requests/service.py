@@ -8,9 +8,19 @@ from nameko.events import event_handler
 from nameko.rpc import rpc
 
 from agency_requests import agencies, approvals, threads
-from agency_requests.models import MESSAGING, UNPLANNED_INTERVENTION, Base
+from agency_requests.models import (
+    MESSAGING,
+    PLANNING_CHANGE,
+    UNPLANNED_INTERVENTION,
+    Base,
+)
 from extranet_common.db import ServiceDatabase, consume_event
-from extranet_common.errors import EXPECTED_ERRORS
+from extranet_common.errors import (
+    EXPECTED_ERRORS,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
 from extranet_common.health import Health
 from extranet_common.rpc import TimedRpcProxy
 
@@ -29,13 +39,27 @@ class RequestsService(Health):
 
     @rpc
     def submit(self, actor, category, subject, body, details=None):
+        shift = None
+        if category == PLANNING_CHANGE:
+            shift = self._her_shift(actor, details)
         with self.db.get_session() as session:
             timezone = None
             if category == UNPLANNED_INTERVENTION and isinstance(actor, dict):
                 timezone = agencies.timezone_of(session, actor.get("agency_id"))
             return threads.submit(
-                session, actor, category, subject, body, details, timezone
+                session, actor, category, subject, body, details, timezone, shift
             )
+
+    def _her_shift(self, actor, details) -> dict | None:
+        """The shift a planning change names, as planning finds it among
+        hers ({} when it is not hers); None when no reference was given."""
+        reference = details.get("shift_id") if isinstance(details, dict) else None
+        if not isinstance(reference, str) or not reference.strip():
+            return None
+        try:
+            return self.planning_rpc.caregiver_shift(actor, reference)
+        except (NotFound, InvalidInput, PermissionDenied):
+            return {}
 
     @rpc
     def list_mine(self, actor):

@@ -23,6 +23,7 @@ from agency_requests.models import (
     CLOSED,
     MESSAGING,
     OPEN,
+    PLANNING_CHANGE,
     STAFF,
     STATUSES,
     UNPLANNED_INTERVENTION,
@@ -56,12 +57,16 @@ def submit(
     body: str,
     details: dict | None = None,
     timezone: str | None = None,
+    shift: dict | None = None,
 ) -> dict:
     """A caregiver's new request; ``body`` is the first message of its thread.
 
     With the agency's ``timezone``, the local hours of an unplanned
     intervention are checked at once (a skipped or repeated hour is
-    refused); without it, the approval checks them.
+    refused); without it, the approval checks them. ``shift`` is the shift a
+    planning change is about as planning found it among hers (an empty dict:
+    planning found none); its day, hours and family are kept with the
+    request, so that staff see which shift she means.
     """
     if _role(actor) != ROLE_CAREGIVER or not actor.get("agency_id"):
         raise PermissionDenied("Seule une intervenante peut envoyer une demande.")
@@ -77,6 +82,11 @@ def submit(
         problems.update(detail_problems)
         if category == UNPLANNED_INTERVENTION and timezone and not detail_problems:
             problems.update(intervention_instants(stored_details, timezone)[2])
+        if category == PLANNING_CHANGE and shift is not None and not detail_problems:
+            if shift:
+                stored_details = _about_shift(shift)
+            else:
+                problems["shift_id"] = "Cette garde n'est pas dans votre planning."
     if problems:
         _log.warning("request refused, fields: %s", sorted(problems))
         raise InvalidInput("La demande est incomplète ou invalide.", problems)
@@ -365,3 +375,15 @@ def _valid_body(body: object) -> str:
 
 def _new_id() -> str:
     return str(uuid.uuid4())
+
+
+def _about_shift(shift: dict) -> dict:
+    """What a planning change keeps of the shift it is about."""
+    return {
+        "shift_id": shift["id"],
+        "shift_ref": shift.get("external_id"),
+        "date": shift.get("local_date"),
+        "start": shift.get("start"),
+        "end": shift.get("end"),
+        "family": (shift.get("family") or {}).get("name"),
+    }

@@ -113,3 +113,49 @@ def test_submit_refuses_a_planning_change_without_shift(db_session, camille):
         threads.submit(db_session, camille, "planning_change", "Garde", "Bonjour", {})
 
     assert "shift_id" in error.value.fields
+
+
+SHIFT = {
+    "id": "5f0c2b1e-0000-4000-8000-000000000047",
+    "external_id": "SH-2026-10-0047",
+    "local_date": "2026-10-24",
+    "start": "2026-10-24T20:00:00+02:00",
+    "end": "2026-10-25T04:00:00+01:00",
+    "family": {"ref": "FA-MOR", "name": "Famille Moreau-Petit"},
+}
+
+
+def test_a_planning_change_keeps_the_shift_planning_found(db_session, camille):
+    made = threads.submit(
+        db_session,
+        camille,
+        "planning_change",
+        "Échange",
+        "Puis-je finir à 23 h ?",
+        {"shift_id": "SH-2026-10-0047"},
+        shift=SHIFT,
+    )
+
+    assert made["details"] == {
+        "shift_id": SHIFT["id"],
+        "shift_ref": "SH-2026-10-0047",
+        "date": "2026-10-24",
+        "start": "2026-10-24T20:00:00+02:00",
+        "end": "2026-10-25T04:00:00+01:00",
+        "family": "Famille Moreau-Petit",
+    }
+
+
+def test_a_planning_change_about_a_shift_not_hers_is_refused(db_session, camille):
+    with pytest.raises(InvalidInput) as error:
+        threads.submit(
+            db_session,
+            camille,
+            "planning_change",
+            "Échange",
+            "Bonjour",
+            {"shift_id": "SH-2026-10-0001"},
+            shift={},
+        )
+
+    assert list(error.value.fields) == ["shift_id"]
