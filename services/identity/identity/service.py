@@ -23,6 +23,7 @@ from nameko.timer import timer
 from extranet_common.db import ServiceDatabase
 from extranet_common.errors import EXPECTED_ERRORS, NotFound
 from extranet_common.health import Health
+from extranet_common.parked import ParkedEvents
 from extranet_common.rpc import TimedRpcProxy
 from identity import access, accounts, apikeys, mail, passwords, throttle
 from identity.models import MESSAGING, Base
@@ -32,7 +33,7 @@ _log = logging.getLogger(__name__)
 rpc = rpc(expected_exceptions=EXPECTED_ERRORS)
 
 
-class IdentityService(Health):
+class IdentityService(Health, ParkedEvents):
     name = "identity"
 
     config = Config()

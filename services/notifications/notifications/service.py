@@ -16,6 +16,7 @@ from nameko.rpc import rpc
 from extranet_common.db import ServiceDatabase, consume_event
 from extranet_common.errors import EXPECTED_ERRORS
 from extranet_common.health import Health
+from extranet_common.parked import ParkedEvents
 from notifications import (
     directory,
     documents,
@@ -32,7 +33,7 @@ _log = logging.getLogger(__name__)
 rpc = rpc(expected_exceptions=EXPECTED_ERRORS)
 
 
-class NotificationsService(Health):
+class NotificationsService(Health, ParkedEvents):
     name = "notifications"
 
     config = Config()

@@ -14,6 +14,7 @@ from extranet_common import localtime
 from extranet_common.db import ServiceDatabase, consume_event
 from extranet_common.errors import EXPECTED_ERRORS, NotFound
 from extranet_common.health import Health
+from extranet_common.parked import ParkedEvents
 from extranet_common.rpc import TimedRpcProxy
 from planning import access, agencies, availability, families, feeds, shifts, views
 from planning.models import MESSAGING, Base
@@ -23,7 +24,7 @@ _log = logging.getLogger(__name__)
 rpc = rpc(expected_exceptions=EXPECTED_ERRORS)
 
 
-class PlanningService(Health):
+class PlanningService(Health, ParkedEvents):
     name = "planning"
 
     config = Config()

@@ -22,6 +22,7 @@ from extranet_common.errors import (
     PermissionDenied,
 )
 from extranet_common.health import Health
+from extranet_common.parked import ParkedEvents
 from extranet_common.rpc import TimedRpcProxy
 
 _log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ _log = logging.getLogger(__name__)
 rpc = rpc(expected_exceptions=EXPECTED_ERRORS)
 
 
-class RequestsService(Health):
+class RequestsService(Health, ParkedEvents):
     name = "requests"
 
     config = Config()

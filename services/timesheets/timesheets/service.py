@@ -15,6 +15,7 @@ from nameko.rpc import rpc
 from extranet_common.db import ServiceDatabase, consume_event
 from extranet_common.errors import EXPECTED_ERRORS
 from extranet_common.health import Health
+from extranet_common.parked import ParkedEvents
 from extranet_common.rpc import TimedRpcProxy
 from timesheets import closing, directory, export, months, reminders, shifts
 from timesheets.models import MESSAGING, Base
@@ -30,7 +31,7 @@ JOBS_INTERVAL_CONFIG_KEY = "JOBS_INTERVAL"
 DEFAULT_JOBS_INTERVAL = 30.0
 
 
-class TimesheetsService(Health):
+class TimesheetsService(Health, ParkedEvents):
     name = "timesheets"
 
     config = Config()
