@@ -196,8 +196,15 @@ def test_the_caregiver_journey_in_a_browser(system, october_evening, new_agency)
         assert missing.status == 404
         page.get_by_role("heading", name="Page introuvable").wait_for()
         problems["not_found"] = serious_violations(page)
+        wrong = page.goto("/planning/imprimer?view=annee")
+        assert wrong.status == 400
+        page.get_by_role("heading", name="Demande incomplète ou invalide").wait_for()
         page.get_by_role("button", name="Se déconnecter").click()
         page.get_by_role("heading", name="Connexion").wait_for()
+        # Signed out, the print view's link leads to the login page.
+        page.goto("/planning/imprimer?view=month&date=2026-10-01")
+        page.get_by_role("heading", name="Connexion").wait_for()
+        assert "suite=/planning/imprimer" in page.url
 
         # The agency's month view, from the staff's own login.
         desk = phone_page(chromium, system.url)
@@ -207,7 +214,7 @@ def test_the_caregiver_journey_in_a_browser(system, october_evening, new_agency)
         )
         desk.get_by_label("Mot de passe").fill(STAFF_PASSWORD)
         desk.get_by_role("button", name="Se connecter").click()
-        desk.get_by_role("heading", name="Heures de octobre 2026").wait_for()
+        desk.get_by_role("heading", name="Heures d'octobre 2026").wait_for()
         assert desk.get_by_role("rowheader", name="Léa Rossi").is_visible()
         problems["agency"] = serious_violations(desk)
         screenshot(desk, "agency-month")

@@ -87,7 +87,7 @@ def test_the_agency_settles_closes_and_corrects_its_month(
 
     with browser() as chromium, closing(lea):
         desk = sign_in(chromium, system.url, staff_email, STAFF_PASSWORD)
-        desk.get_by_role("heading", name="Heures de octobre 2026").wait_for()
+        desk.get_by_role("heading", name="Heures d'octobre 2026").wait_for()
         # On 31 October the month is still the caregivers': no way to close it.
         assert desk.get_by_role("button", name="Clore octobre 2026").count() == 0
         assert "délai de grâce de 2 jours" in desk.content()
@@ -152,7 +152,7 @@ def test_the_agency_settles_closes_and_corrects_its_month(
         card.get_by_label("Pourquoi (obligatoire)").fill("Trajet piscine oublié")
         card.get_by_role("button", name="Corriger").click()
         desk.get_by_text("Modification enregistrée.").wait_for()
-        assert "12.5 km" in desk.locator(f"#e-{ids[2]}").inner_text()
+        assert "12,5 km" in desk.locator(f"#e-{ids[2]}").inner_text()
         problems["caregiver_month"] = serious_violations(desk)
         screenshot(desk, "agency-caregiver-month")
 

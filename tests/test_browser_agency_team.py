@@ -58,7 +58,7 @@ def test_the_agency_team_pages_in_a_browser(system, october_evening, new_agency)
         },
     )
     assert stranger.status_code == 201, stranger.text
-    email = f"ines-{uuid.uuid4().hex[:8]}@example.org"
+    email = f"ines.moreau-garnier-{uuid.uuid4().hex[:8]}@example.org"
     staff_email = f"staff-{agency['ref'].lower()}@example.org"
     problems = {}
 

@@ -128,7 +128,7 @@ def test_news_and_a_document_from_the_agency_reach_her_alone(system, new_agency)
         problems["agency_documents_empty"] = serious_violations(desk)
         desk.get_by_label("Fichier PDF").set_input_files(
             {
-                "name": "bulletin-octobre.pdf",
+                "name": "Bulletin_de_paie_octobre_2026_ROSSI_Lea_CG005.pdf",
                 "mimeType": "application/pdf",
                 "buffer": b"Bulletin d'octobre, en texte.",
             }
@@ -149,7 +149,7 @@ def test_news_and_a_document_from_the_agency_reach_her_alone(system, new_agency)
         problems["agency_documents_refused"] = serious_violations(desk)
         desk.get_by_label("Fichier PDF").set_input_files(
             {
-                "name": "bulletin-octobre.pdf",
+                "name": "Bulletin_de_paie_octobre_2026_ROSSI_Lea_CG005.pdf",
                 "mimeType": "application/pdf",
                 "buffer": PDF,
             }
@@ -165,15 +165,26 @@ def test_news_and_a_document_from_the_agency_reach_her_alone(system, new_agency)
         her.get_by_role("heading", name="Bulletin de paie · octobre 2026").wait_for()
         problems["documents"] = serious_violations(her)
         with her.expect_download() as downloading:
-            her.get_by_role("link", name="Télécharger bulletin-octobre.pdf").click()
+            her.get_by_role(
+                "link",
+                name="Télécharger Bulletin_de_paie_octobre_2026_ROSSI_Lea_CG005.pdf",
+            ).click()
         download = downloading.value
-        assert download.suggested_filename == "bulletin-octobre.pdf"
+        assert (
+            download.suggested_filename
+            == "Bulletin_de_paie_octobre_2026_ROSSI_Lea_CG005.pdf"
+        )
         assert Path(download.path()).read_bytes() == PDF
 
         # Not the caregiver of the other agency.
         other.goto("/documents")
         other.get_by_role("heading", name="Mes documents").wait_for()
-        assert other.get_by_text("bulletin-octobre.pdf").count() == 0
+        assert (
+            other.get_by_text(
+                "Bulletin_de_paie_octobre_2026_ROSSI_Lea_CG005.pdf"
+            ).count()
+            == 0
+        )
 
     mail = mailbox.wait_for_mail(system.mailbox, email, "Bulletin de paie")
     assert mail, f"no payslip email to {email}"

@@ -1,10 +1,13 @@
 """The gateway nameko service: every HTTP request enters here."""
 
+import json
 import logging
+from urllib.parse import quote
 
 from nameko.dependency_providers import Config
 from nameko.web.handlers import http
 from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.utils import redirect
 
 import extranet_gateway.api  # noqa: F401  (registers the API views)
 from extranet_common.rpc import TimedRpcProxy
@@ -42,7 +45,7 @@ class GatewayService:
                     413, "TOO_LARGE", f"Corps de requête limité à {limit} octets."
                 )
             )
-        return dispatch(self, request)
+        return self._for_a_browser(request, dispatch(self, request))
 
     @http("GET,POST", "/")
     def root(self, request):
@@ -60,14 +63,31 @@ class GatewayService:
             answer = dispatch(self, request)
         except HTTPException as exc:
             return exc.get_response()
-        if answer.status_code == 404 and _wants_a_page(request):
-            return pages.failure(self, request, 404, "Cette page n'existe pas.")
-        return answer
+        return self._for_a_browser(request, answer)
+
+    def _for_a_browser(self, request, answer):
+        """A JSON refusal answered to a browser that followed a link (a
+        document, the payroll CSV, the print view) becomes a page: the login
+        page for a 401, else the refusal's message."""
+        if (
+            answer.status_code < 400
+            or request.method != "GET"
+            or answer.mimetype != "application/json"
+            or not _wants_a_page(request)
+        ):
+            return answer
+        if answer.status_code == 401:
+            target = quote(request.full_path.rstrip("?"))
+            return redirect(f"/connexion?suite={target}", 303)
+        try:
+            message = json.loads(answer.get_data())["error"]["message"]
+        except (ValueError, KeyError, TypeError):
+            return answer
+        return pages.failure(self, request, answer.status_code, message)
 
 
 def _wants_a_page(request) -> bool:
-    """A browser asking for a page (not an app or a calendar asking for data)."""
-    accepted = request.accept_mimetypes
-    return (
-        accepted.accept_html and accepted["text/html"] >= accepted["application/json"]
-    )
+    """A browser asking for a page, not an app or a calendar asking for data
+    (they accept anything, or JSON first)."""
+    wanted = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return wanted == "text/html"

@@ -300,3 +300,41 @@ def test_an_anonymous_error_page_has_no_menu():
     html = answer.get_data(as_text=True)
     assert answer.status_code == 404
     assert "Page introuvable" in html and "Menu principal" not in html
+
+
+def test_a_form_sent_after_the_session_ended_leads_back_to_its_page_after_login():
+    answer = pages.page(
+        FakeGateway(),
+        request(
+            "POST",
+            "/agence/heures/2026-10/u2/e1",
+            {"action": "settle", "hours": "2"},
+            signed_in=False,
+        ),
+    )
+
+    assert answer.status_code == 303
+    assert answer.headers["Location"].endswith(
+        "/connexion?suite=/agence/heures/2026-10/u2&perdu=1"
+    )
+    login = pages.page(
+        FakeGateway(),
+        request("GET", "/connexion?suite=/agence&perdu=1", signed_in=False),
+    )
+    assert "pas été enregistré" in login.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("path", "page"),
+    [
+        ("/heures/2026-10/tout-accepter", "/heures/2026-10"),
+        ("/agence/demandes/r1/reponse", "/agence/demandes/r1"),
+        ("/agence/clore/2026-10", "/agence"),
+        ("/deconnexion", "/"),
+    ],
+)
+def test_opening_the_address_of_a_form_answer_shows_its_page(path, page):
+    answer = pages.page(FakeGateway(), request("GET", path))
+
+    assert answer.status_code == 303
+    assert answer.headers["Location"].endswith(page)

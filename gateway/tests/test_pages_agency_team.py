@@ -378,6 +378,8 @@ def test_an_end_before_the_start_ends_the_next_day():
         ({"date": "2026-02-30", "start": "16:30", "end": "19:00"}, "date", "JJ/MM"),
         ({"date": "2026-10-26", "start": "25:00", "end": "19:00"}, "start", "HH:MM"),
         ({"date": "2026-10-26", "start": "16:30"}, "end", "heure de fin"),
+        ({"date": "2026-10-26", "start": "٠٩:٠٠", "end": "19:00"}, "start", "HH:MM"),
+        ({"date": "2026-10-26", "start": "09:00:99", "end": "19:00"}, "start", "HH:MM"),
     ],
 )
 def test_a_slot_that_cannot_be_read_names_its_field(slot, field, words):

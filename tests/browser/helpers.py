@@ -64,14 +64,21 @@ def phone_page(launched, base_url: str):
 
 
 def serious_violations(page) -> list[str]:
-    """axe-core's serious and critical violations on the page, as text."""
+    """axe-core's serious and critical violations on the page, as text, and
+    a page wider than the screen (it would scroll sideways on a phone)."""
     results = Axe().run(page)
-    return [
+    found = [
         f"{violation['id']}: {violation['help']} "
         f"({[node['target'] for node in violation['nodes']][:3]})"
         for violation in results.response["violations"]
         if violation.get("impact") in SERIOUS
     ]
+    extra = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    if extra > 0:
+        found.append(f"wider than the screen by {extra} px")
+    return found
 
 
 def screenshot(page, name: str, for_docs: bool = False) -> Path:

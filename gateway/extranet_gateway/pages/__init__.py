@@ -10,7 +10,7 @@ page uses: the ``view`` decorator, ``render`` and the CSRF protection.
 
 from urllib.parse import quote
 
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 from werkzeug.routing import Map
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
@@ -57,7 +57,15 @@ def page(service, request: Request, body_limit: int | None = None) -> Response:
     """The page for ``request``; NotFound when no page has its path.
     ``body_limit``: the largest form (uploads included) it reads, in bytes."""
     adapter = PAGES.bind_to_environ(request.environ)
-    endpoint, args = adapter.match()
+    try:
+        endpoint, args = adapter.match()
+    except MethodNotAllowed:
+        if request.method in ("GET", "HEAD"):
+            # The address of a form's answer, opened again: its page.
+            return redirect(nearest_page(request.path), 303)
+        return failure(
+            service, request, 405, "Cette adresse ne reçoit pas de formulaire."
+        )
     if body_limit is not None:
         if (request.content_length or 0) > body_limit:
             return _too_large(request, body_limit)
@@ -80,8 +88,13 @@ def page(service, request: Request, body_limit: int | None = None) -> Response:
     except CsrfRefused as refused:
         return render(REFUSED, request, 403, message=refused.description)
     except (SignInNeeded, NotAuthenticated):
-        target = request.full_path.rstrip("?")
-        return redirect(f"/connexion?suite={quote(target)}", 303)
+        if request.method in ("GET", "HEAD"):
+            target = request.full_path.rstrip("?")
+            return redirect(f"/connexion?suite={quote(target)}", 303)
+        # A form sent once her session had ended: what she sent is lost;
+        # after login she goes back to the form's page, told so.
+        target = quote(nearest_page(request.path))
+        return redirect(f"/connexion?suite={target}&perdu=1", 303)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a page
         error = to_http(exc)
         return failure(service, request, error.status, error.message)
@@ -110,6 +123,21 @@ def _menu_owner(service, request: Request) -> dict | None:
         return service.authenticator.principal(token, service.identity_rpc)
     except Exception:  # noqa: BLE001 - no menu rather than no page
         return None
+
+
+def nearest_page(path: str) -> str:
+    """The closest page above ``path`` that opens with a GET (the page of a
+    form whose address only takes a POST), else home."""
+    adapter = PAGES.bind("localhost")
+    parts = path.rstrip("/").split("/")
+    while len(parts) > 1:
+        candidate = "/".join(parts) or "/"
+        try:
+            adapter.match(candidate, method="GET")
+            return candidate
+        except HTTPException:
+            parts.pop()
+    return "/"
 
 
 def _too_large(request: Request, limit: int | None) -> Response:

@@ -32,7 +32,11 @@ _log = logging.getLogger(__name__)
 def login(service, request: Request) -> Response:
     suite = safe_next(request.values.get("suite"))
     if request.method != "POST":
-        return render("login.html", request, suite=suite, email="")
+        lost = request.args.get("perdu") and (
+            "Votre session avait pris fin : ce que vous veniez d'envoyer n'a pas "
+            "été enregistré. Reconnectez-vous, puis recommencez."
+        )
+        return render("login.html", request, suite=suite, email="", notice=lost)
     check_csrf(request)
     email = request.form.get("email", "").strip()
     password = request.form.get("password", "")

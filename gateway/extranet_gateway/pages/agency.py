@@ -18,6 +18,7 @@ from extranet_gateway.pages.core import (
     problem,
     read_duration,
     see,
+    shown_entry,
     view,
 )
 
@@ -72,7 +73,7 @@ def _month_page(visit: Visit, month: str, status: int = 200, **context) -> Respo
     )
 
 
-@view("/agence/heures/<month>/clore", ["POST"], role="staff")
+@view("/agence/clore/<month>", ["POST"], role="staff")
 def close_month(visit: Visit, month: str) -> Response:
     """Close the month before the end of its grace period; the first POST
     shows what closing does, the second (``confirm=oui``) does it."""
@@ -170,6 +171,8 @@ def _caregiver_page(
     _, last = month_days(first)
     context.setdefault("fields", {})
     context.setdefault("typed", {})
+    if not shown_entry(sheet, context.get("failed")):
+        context["failed"] = None
     return visit.render(
         "agency_caregiver_month.html",
         status,

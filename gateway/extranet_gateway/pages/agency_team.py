@@ -61,8 +61,8 @@ MISREAD = {
     "ref": "40 caractères au plus.",
 }
 SLOT_FIELDS = {"from": "start", "to": "end"}
-CLOCK_TIME = re.compile(r"^(\d{1,2})\s*[:hH]\s*(\d{2})?(?::\d{2})?$")
-SHORT_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+CLOCK_TIME = re.compile(r"^(\d{1,2})\s*[:hH]\s*(\d{2})?(?::[0-5]\d)?$", re.ASCII)
+SHORT_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$", re.ASCII)
 
 
 @view("/agence/intervenantes", ["GET", "POST"], role="staff")

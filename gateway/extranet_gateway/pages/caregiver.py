@@ -32,6 +32,7 @@ from extranet_gateway.pages.core import (
     read_duration,
     render,
     see,
+    shown_entry,
     signed_in,
     view,
 )
@@ -302,6 +303,8 @@ def _hours_page(visit: Visit, month: str, status: int = 200, **context) -> Respo
     after = month_key((first + timedelta(days=32)).replace(day=1))
     context.setdefault("fields", {})
     context.setdefault("typed", {})
+    if not shown_entry(sheet, context.get("failed")):
+        context["failed"] = None
     return visit.render(
         "hours.html",
         status,

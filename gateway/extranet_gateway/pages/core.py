@@ -49,7 +49,7 @@ from extranet_common.errors import (
     NotAuthenticated,
     PermissionDenied,
 )
-from extranet_common.french import MONTHS, long_date
+from extranet_common.french import MONTHS, long_date, of
 from extranet_common.localtime import (
     DEFAULT_TIMEZONE,
     local_date,
@@ -118,6 +118,11 @@ def _format_minutes(minutes) -> str:
     return f"{minutes // 60} h {minutes % 60:02d}"
 
 
+def _format_km(value) -> str:
+    """Kilometres the French way: ``12,5``."""
+    return str(value).replace(".", ",")
+
+
 TEMPLATES = Environment(
     loader=PackageLoader("extranet_gateway", "templates"),
     autoescape=select_autoescape(["html"]),
@@ -127,6 +132,8 @@ TEMPLATES.filters.update(
     hhmm=_format_time,
     instant=_format_instant,
     duration=_format_minutes,
+    de=of,
+    km=_format_km,
 )
 
 REFUSED = TEMPLATES.from_string(
@@ -139,7 +146,12 @@ FAILED = TEMPLATES.from_string(
     '<p class="error" role="alert">{{ message }}</p>'
     '<p><a href="/">Retour à l\'accueil</a></p>{% endblock %}'
 )
-HEADINGS = {403: "Accès refusé", 404: "Page introuvable", 409: "Action impossible"}
+HEADINGS = {
+    400: "Demande incomplète ou invalide",
+    403: "Accès refusé",
+    404: "Page introuvable",
+    409: "Action impossible",
+}
 
 
 class CsrfRefused(Forbidden):
@@ -300,6 +312,14 @@ def safe_next(target: str | None) -> str:
     ):
         return target
     return "/"
+
+
+def shown_entry(sheet: dict, entry_id: str | None) -> bool:
+    """Whether a month's page shows the entry ``entry_id`` (a refusal about
+    an entry that left the page is said at its top instead)."""
+    return any(
+        entry["id"] == entry_id for day in sheet["days"] for entry in day["entries"]
+    )
 
 
 def read_duration(form, problems: dict, field: str) -> int | None:
