@@ -338,3 +338,35 @@ def test_opening_the_address_of_a_form_answer_shows_its_page(path, page):
 
     assert answer.status_code == 303
     assert answer.headers["Location"].endswith(page)
+
+
+def test_an_empty_current_password_is_named_without_asking_identity():
+    identity = FakeRpc(password_rules=RULES)
+
+    answer = pages.page(
+        FakeGateway(identity=identity),
+        request("POST", "/profil", {"current_password": "", "new_password": "x" * 14}),
+    )
+
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 400
+    assert 'id="current_password-error">obligatoire' in html
+    assert [name for name, _ in identity.calls] == ["password_rules"]
+
+
+def test_a_refused_csrf_token_offers_the_way_back_to_the_form():
+    forged = Request(
+        EnvironBuilder(
+            method="POST",
+            path="/heures/2026-10/e1",
+            data={"csrf_token": "wrong", "status": "accepted"},
+            headers={"Cookie": f"{SESSION_COOKIE}=session"},
+        ).get_environ()
+    )
+
+    answer = pages.page(FakeGateway(), forged)
+
+    assert answer.status_code == 403
+    assert 'href="/heures/2026-10">Revenir au formulaire' in answer.get_data(
+        as_text=True
+    )

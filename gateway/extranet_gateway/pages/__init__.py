@@ -86,7 +86,13 @@ def page(service, request: Request, body_limit: int | None = None) -> Response:
     try:
         return VIEWS[endpoint](service, request, **args)
     except CsrfRefused as refused:
-        return render(REFUSED, request, 403, message=refused.description)
+        return render(
+            REFUSED,
+            request,
+            403,
+            message=refused.description,
+            back=nearest_page(request.path),
+        )
     except (SignInNeeded, NotAuthenticated):
         if request.method in ("GET", "HEAD"):
             target = request.full_path.rstrip("?")

@@ -6,6 +6,7 @@ import logging
 from werkzeug.wrappers import Request, Response
 
 from extranet_common.errors import (
+    InvalidInput,
     ServiceError,
 )
 from extranet_gateway.auth import (
@@ -228,6 +229,11 @@ def profile(visit: Visit) -> Response:
     check_csrf(visit.request)
     form = visit.request.form
     try:
+        if not form.get("current_password"):
+            raise InvalidInput(
+                "Saisissez votre mot de passe actuel.",
+                {"current_password": "obligatoire"},
+            )
         visit.service.identity_rpc.change_password(
             visit.actor,
             visit.token,

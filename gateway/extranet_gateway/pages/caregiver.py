@@ -357,8 +357,6 @@ def new_request(visit: Visit) -> Response:
     check_csrf(visit.request)
     details = {name: form.get(name, "").strip() for name in REQUEST_DETAILS}
     details = {name: value for name, value in details.items() if value}
-    if form.get("ends_next_day"):
-        details["ends_next_day"] = True
     try:
         made = visit.service.requests_rpc.submit(
             visit.actor,

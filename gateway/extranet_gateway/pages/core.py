@@ -138,7 +138,9 @@ TEMPLATES.filters.update(
 
 REFUSED = TEMPLATES.from_string(
     '{% extends "base.html" %}{% block content %}<h1>Formulaire refusé</h1>'
-    '<p class="error" role="alert">{{ message }}</p>{% endblock %}'
+    '<p class="error" role="alert">{{ message }}</p>'
+    '{% if back %}<p><a href="{{ back }}">Revenir au formulaire</a></p>{% endif %}'
+    "{% endblock %}"
 )
 FAILED = TEMPLATES.from_string(
     '{% extends "base.html" %}{% block title %}{{ heading }}{% endblock %}'

@@ -16,7 +16,7 @@ from math import ceil
 
 from werkzeug.wrappers import Response
 
-from extranet_common.errors import ServiceError
+from extranet_common.errors import NotFound, ServiceError
 from extranet_gateway.api.documents import (
     document_max_bytes,
     publish_document_form,
@@ -87,6 +87,8 @@ def staff_news_withdraw(visit: Visit, news_id: str) -> Response:
     check_csrf(visit.request)
     try:
         visit.service.notifications_rpc.withdraw_news(visit.actor, news_id)
+    except NotFound:
+        pass  # withdrawn already (a second click): the list says it is gone
     except ServiceError as exc:
         error = problem(exc)
         return _staff_news_page(visit, error.status, error=error.message)
