@@ -157,6 +157,8 @@ def agency_with_a_caregiver(new_agency, shifts: list[tuple[str, str]]):
 def entries_of(staff, caregiver_id: str, month: str, count: int) -> list[dict]:
     def found():
         view = staff.get(f"/api/v1/agency/timesheets/{month}/caregivers/{caregiver_id}")
+        if view.status_code == 404:
+            return None
         assert view.status_code == 200, view.text
         lines = [entry for day in view.json()["days"] for entry in day["entries"]]
         return lines if len(lines) == count else None

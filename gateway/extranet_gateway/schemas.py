@@ -92,9 +92,8 @@ class Decision(Schema):
     declared_minutes = fields.Int(
         allow_none=True, strict=True, validate=validate.Range(min=0, max=1440)
     )
-    km = fields.Decimal(
-        allow_none=True, places=1, validate=validate.Range(min=0, max=1000)
-    )
+    # Checked by timesheets: a number or a text with at most one decimal.
+    km = fields.Raw(allow_none=True, metadata={"type": "number"})
 
 
 class AcceptAll(Schema):

@@ -27,7 +27,7 @@ from extranet_common.errors import (
     PermissionDenied,
 )
 from extranet_common.localtime import LocalTimeError, zone
-from identity import apikeys, passwords, throttle
+from identity import apikeys, passwords, texts, throttle
 from identity.models import (
     ACTIVE,
     CAREGIVER,
@@ -89,10 +89,21 @@ def new_id() -> str:
 def create_agency(
     session: DbSession, ref: str, name: str, timezone: str, email: str | None
 ) -> dict:
+    problems = {}
     try:
         zone(timezone)
     except LocalTimeError as exc:
-        raise InvalidInput("Fuseau horaire inconnu.", {"timezone": str(exc)}) from exc
+        problems["timezone"] = str(exc)
+    typed = texts.check(
+        "L'agence n'a pas été créée : corrigez les champs signalés.",
+        {
+            "ref": (ref, texts.REF_LENGTH, True),
+            "name": (name, texts.AGENCY_NAME_LENGTH, True),
+            "email": (email, texts.EMAIL_LENGTH, False),
+        },
+        problems,
+    )
+    ref, name, email = typed["ref"], typed["name"], typed["email"]
 
     existing = session.scalars(select(Agency).where(Agency.ref == ref)).first()
     if existing:
@@ -128,7 +139,14 @@ def create_staff(
     role: str = STAFF,
 ) -> dict:
     """An agency staff member (or network admin) with a ready account."""
-    _check_password(password)
+    typed = _checked_person(
+        "Le compte n'a pas été créé : corrigez les champs signalés.",
+        first_name,
+        last_name,
+        email,
+        password=password,
+    )
+    first_name, last_name = typed["first_name"], typed["last_name"]
     if _user_by_email(session, email):
         raise Conflict("Cette adresse a déjà un compte.", {"email": "déjà utilisée"})
 
@@ -163,6 +181,15 @@ def invite_caregiver(
     agency = session.get(Agency, agency_id)
     if agency is None:
         raise NotFound("Agence inconnue.")
+    typed = _checked_person(
+        "L'invitation n'est pas partie : corrigez les champs signalés.",
+        first_name,
+        last_name,
+        email,
+        phone=phone,
+        ref=ref,
+    )
+    phone, ref = typed["phone"], typed["ref"]
 
     user = _user_by_email(session, email)
     if user is not None and (user.agency_id != agency_id or user.role != CAREGIVER):
@@ -183,8 +210,8 @@ def invite_caregiver(
             role=CAREGIVER,
             email=email.strip(),
             email_key=email_key(email),
-            first_name=first_name.strip(),
-            last_name=last_name.strip(),
+            first_name=typed["first_name"],
+            last_name=typed["last_name"],
             phone=phone,
             ref=ref,
             status=INVITED,
@@ -232,9 +259,16 @@ def register(
     """First connection: an invited caregiver chooses her password.
 
     An unconfirmed registration may be started again; each new confirmation
-    link kills the previous one.
+    link kills the previous one. The names are checked here as the columns
+    they will go to on confirmation hold them.
     """
-    _check_password(password)
+    typed = _checked_person(
+        "Votre inscription n'a pas été enregistrée : corrigez les champs signalés.",
+        first_name,
+        last_name,
+        email,
+        password=password,
+    )
     user = _user_by_email(session, email)
     if user is None or user.role != CAREGIVER:
         raise InvalidInput(
@@ -257,8 +291,8 @@ def register(
         user,
         CONFIRMATION,
         pending={
-            "first_name": first_name.strip(),
-            "last_name": last_name.strip(),
+            "first_name": typed["first_name"],
+            "last_name": typed["last_name"],
             "password_hash": password_hash,
         },
     )
@@ -277,7 +311,9 @@ def confirm(session: DbSession, settings: Settings, token: str, password: str) -
     someone who registered an invited address that is not theirs cannot get
     its owner to activate their password by clicking the emailed link. The
     names and password of the registration apply only now, so a registration
-    that is never confirmed changes nothing on the account.
+    that is never confirmed changes nothing on the account. Names that the
+    account's columns cannot hold (a registration kept from before they were
+    checked at registration) are refused, naming the field.
     """
     row = _usable_token(session, token, CONFIRMATION)
     wanted = json.loads(row.pending or "{}")
@@ -288,6 +324,19 @@ def confirm(session: DbSession, settings: Settings, token: str, password: str) -
             "Ce n'est pas le mot de passe choisi à l'inscription. Si vous "
             "l'avez oublié, recommencez l'inscription.",
             {"password": "différent de celui choisi à l'inscription"},
+        )
+
+    names = texts.problems_of(
+        {
+            "first_name": (wanted.get("first_name"), texts.NAME_LENGTH, True),
+            "last_name": (wanted.get("last_name"), texts.NAME_LENGTH, True),
+        }
+    )
+    if names:
+        raise InvalidInput(
+            "Les noms donnés à l'inscription ne peuvent pas être gardés : "
+            "recommencez l'inscription.",
+            names,
         )
 
     user = session.get(User, row.user_id)
@@ -475,10 +524,11 @@ def change_password(
 
 def resolve_caregivers(session: DbSession, agency_id: str, emails: list[str]) -> dict:
     """Map each given email to the id of a caregiver of the agency, if any."""
-    keys = {email_key(email): email for email in emails}
+    keys = {email_key(email): email for email in emails if isinstance(email, str)}
+    searched = [key for key in keys if texts.usable(key, texts.EMAIL_LENGTH)]
     users = session.scalars(
         select(User).where(
-            User.email_key.in_(list(keys)),
+            User.email_key.in_(searched),
             User.agency_id == agency_id,
             User.role == CAREGIVER,
         )
@@ -534,6 +584,41 @@ def _check_password(password: str, field_name: str = "password") -> None:
         raise InvalidInput(problem, {field_name: problem})
 
 
+def _checked_person(
+    message: str,
+    first_name: object,
+    last_name: object,
+    email: object,
+    password: object = texts.NOTHING,
+    **optional: object,
+) -> dict[str, str | None]:
+    """A person's typed names, email and optional phone or reference, checked
+    against their columns, and the password's rules when one is given.
+
+    InvalidInput names every field at fault at once; a password alone at
+    fault keeps its own sentence as the message.
+    """
+    limits = {"phone": texts.PHONE_LENGTH, "ref": texts.REF_LENGTH}
+    wanted = {
+        "first_name": (first_name, texts.NAME_LENGTH, True),
+        "last_name": (last_name, texts.NAME_LENGTH, True),
+        "email": (email, texts.EMAIL_LENGTH, True),
+        **{name: (value, limits[name], False) for name, value in optional.items()},
+    }
+    problems = texts.problems_of(wanted)
+    if "email" not in problems and len(email_key(email)) > texts.EMAIL_LENGTH:
+        problems["email"] = texts.too_long(texts.EMAIL_LENGTH)
+    if password is not texts.NOTHING:
+        why = passwords.problem(password) if isinstance(password, str) else None
+        if why or not isinstance(password, str):
+            problems["password"] = why or texts.NOT_TEXT
+    if list(problems) == ["password"]:
+        raise InvalidInput(problems["password"], problems)
+    if problems:
+        raise InvalidInput(message, problems)
+    return texts.stripped(wanted)
+
+
 def _end_sessions(session: DbSession, user: User, keep: str | None) -> None:
     """Revoke every open session of ``user`` except ``keep``."""
     query = update(Session).where(
@@ -551,6 +636,10 @@ def _password_changed(session: DbSession, user: User) -> Outcome:
 
 
 def _user_by_email(session: DbSession, email: str) -> User | None:
+    """The user of ``email``; None for text no stored address can be (too
+    long, or holding a NUL that PostgreSQL would refuse to compare)."""
+    if not texts.usable(email, texts.EMAIL_LENGTH):
+        return None
     return session.scalars(
         select(User).where(User.email_key == email_key(email))
     ).first()

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from extranet_common import clock
 from extranet_common.errors import InvalidInput, NotAuthenticated, NotFound
+from identity import texts
 from identity.models import BACKOFFICE, Agency, ApiKey
 
 KEY_PREFIX = "ek_"
@@ -31,13 +32,14 @@ def looks_like_key(token: str) -> bool:
 
 def create(session: Session, agency_id: str, created_by: str, name: str) -> dict:
     """A new key; the returned ``key`` is the only time it is visible."""
-    name = (name or "").strip()
-    if not name or len(name) > 100:
+    why = texts.problem(name, texts.KEY_NAME_LENGTH)
+    if why:
         raise InvalidInput(
-            "Donnez un nom à la clé (le logiciel qui l'utilisera), 100 caractères "
-            "au plus.",
-            {"name": "entre 1 et 100 caractères"},
+            "Donnez un nom à la clé (le logiciel qui l'utilisera), "
+            f"{texts.too_long(texts.KEY_NAME_LENGTH)}.",
+            {"name": why},
         )
+    name = name.strip()
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     row = ApiKey(
         id=str(uuid.uuid4()),
@@ -63,7 +65,7 @@ def list_for(session: Session, agency_id: str) -> list[dict]:
 
 
 def revoke(session: Session, agency_id: str, key_id: str) -> dict:
-    row = session.get(ApiKey, str(key_id))
+    row = session.get(ApiKey, key_id) if texts.usable(key_id, 36) else None
     if row is None or row.agency_id != agency_id:
         raise NotFound("Clé inconnue.")
     if row.revoked_at is None:

@@ -174,7 +174,11 @@ def get_document_file(
 ) -> dict:
     """The file of one of her documents, base64-encoded, checked against its
     checksum. Anyone but the caregiver it is for gets NotFound."""
-    if _role(actor) != CAREGIVER or not isinstance(document_id, str):
+    if (
+        _role(actor) != CAREGIVER
+        or not isinstance(document_id, str)
+        or "\x00" in document_id
+    ):
         raise NotFound("Document introuvable.")
     document = session.scalars(
         select(Document).where(Document.id == document_id, _hers(actor))
@@ -260,7 +264,7 @@ def _checked_audience(
     if not isinstance(caregiver_id, str) or not caregiver_id:
         problems["caregiver_id"] = "choisissez une intervenante, ou toutes"
         return None
-    recipient = session.get(Recipient, caregiver_id)
+    recipient = None if "\x00" in caregiver_id else session.get(Recipient, caregiver_id)
     if recipient is None or recipient.agency_id != agency_id:
         problems["caregiver_id"] = "intervenante inconnue dans l'agence"
         return None

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from extranet_common import clock
+from extranet_common import clock, french
 from extranet_common.errors import InvalidInput
 
 _log = logging.getLogger(__name__)
@@ -73,6 +73,7 @@ _environment = Environment(
     undefined=StrictUndefined,
     keep_trailing_newline=True,
 )
+_environment.filters["de"] = french.of
 
 
 class DeliveryFailed(Exception):

@@ -37,6 +37,8 @@ ROLES = {CAREGIVER, STAFF, BACKOFFICE, ADMIN}
 TITLE_MAX = 200
 BODY_MAX = 20_000
 PER_PAGE_MAX = 100
+NUL = "\x00"
+HAS_NUL = "caractère nul interdit"
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 
@@ -87,7 +89,7 @@ def withdraw_news(session: Session, actor: dict, news_id: str) -> None:
     role = _role(actor)
     if role == CAREGIVER:
         raise PermissionDenied("Seule l'agence ou le réseau retire une actualité.")
-    news = session.get(News, str(news_id))
+    news = session.get(News, news_id) if _usable_id(news_id) else None
     mine = news is not None and (
         role == ADMIN
         or (news.scope == AGENCY_SCOPE and news.agency_id == actor.get("agency_id"))
@@ -216,8 +218,10 @@ def _visible_to(actor: dict, role: str) -> ColumnElement[bool]:
 
 
 def _visible_news(session: Session, actor: dict, role: str, news_id: str) -> News:
+    if not _usable_id(news_id):
+        raise NotFound("Actualité introuvable.")
     news = session.scalars(
-        select(News).where(News.id == str(news_id), _visible_to(actor, role))
+        select(News).where(News.id == news_id, _visible_to(actor, role))
     ).first()
     if news is None:
         raise NotFound("Actualité introuvable.")
@@ -251,15 +255,25 @@ def _checked(title: object, body: object) -> tuple[str, str]:
     body = body.strip() if isinstance(body, str) else ""
     if not title:
         fields["title"] = "obligatoire"
+    elif NUL in title:
+        fields["title"] = HAS_NUL
     elif len(title) > TITLE_MAX:
         fields["title"] = f"{TITLE_MAX} caractères au plus"
     if not body:
         fields["body"] = "obligatoire"
+    elif NUL in body:
+        fields["body"] = HAS_NUL
     elif len(body) > BODY_MAX:
         fields["body"] = f"{BODY_MAX} caractères au plus"
     if fields:
         raise InvalidInput("L'actualité n'est pas complète.", fields)
     return title, body
+
+
+def _usable_id(value: object) -> bool:
+    """Whether ``value`` can be a news id: text without a NUL character,
+    which PostgreSQL refuses even to compare."""
+    return isinstance(value, str) and NUL not in value
 
 
 def _paging(page: object, per_page: object) -> tuple[int, int]:

@@ -315,3 +315,12 @@ def test_settings_come_from_config_with_empty_values_unset():
     assert settings.smtp_starttls is True
     assert settings.mail_from == emails.DEFAULT_MAIL_FROM
     assert settings.mailbox_dir == "/tmp/box"
+
+
+def test_the_reminder_elides_de_before_a_vowel():
+    october = {**context("month_end_reminder"), "month_label": "octobre 2026"}
+
+    rendered = emails.render("month_end_reminder", october)
+
+    assert rendered.subject.startswith("⏰ Vos heures d'octobre 2026 à valider")
+    assert "d'octobre 2026 à valider" in rendered.text

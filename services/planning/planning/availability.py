@@ -514,6 +514,8 @@ def _exception(item, where: str, timezone: str, problems: dict) -> DatedSpan | N
     comment = item.get("comment") or ""
     if not isinstance(comment, str):
         problems[f"{where}.comment"] = "texte attendu"
+    elif "\x00" in comment:
+        problems[f"{where}.comment"] = "caractère nul interdit"
     elif len(comment.strip()) > COMMENT_LENGTH:
         problems[f"{where}.comment"] = f"{COMMENT_LENGTH} signes au plus"
 

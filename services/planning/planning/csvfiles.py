@@ -4,15 +4,26 @@ A file is read whole before anything is written: every fault found is kept
 with its line number (the header is line 1) and the column at fault, and the
 import is refused with all of them at once, so that the agency fixes its
 file in one go.
+
+A NUL character is refused wherever it stands (PostgreSQL cannot keep it in
+a text column; it is the mark of a damaged or binary file), on the line and
+in the column that hold it; a line the CSV reader cannot read at all is
+refused as a fault of the file on that line.
 """
 
 import csv
 import io
+import logging
 from dataclasses import dataclass, field
 
 from extranet_common.errors import InvalidInput
 
+_log = logging.getLogger(__name__)
+
 FILE = "file"
+NUL = "\x00"
+HAS_NUL = "caractère nul interdit (fichier abîmé ou mal exporté ?)"
+UNREADABLE = "ligne illisible (une valeur de plus de 131 072 signes ?)"
 
 
 @dataclass
@@ -61,7 +72,15 @@ def read_rows(text: str, columns: tuple[str, ...], faults: Faults) -> list[Row]:
 
     text = text.removeprefix("\ufeff")
     reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
-    header = [name.strip().lower() for name in next(reader)]
+    try:
+        header = [name.strip().lower() for name in next(reader)]
+    except csv.Error as error:
+        _log.warning("unreadable CSV header: %s", error)
+        faults.add(1, FILE, UNREADABLE)
+        return []
+    if any(NUL in name for name in header):
+        faults.add(1, FILE, "en-tête : " + HAS_NUL)
+        return []
     missing = [column for column in columns if column not in header]
     if missing:
         faults.add(1, FILE, "colonnes manquantes : " + ", ".join(missing))
@@ -69,8 +88,16 @@ def read_rows(text: str, columns: tuple[str, ...], faults: Faults) -> list[Row]:
 
     rows = []
     previous_end = reader.line_num
-    for values in reader:
+    while True:
         line = previous_end + 1
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            _log.warning("unreadable CSV line %d: %s", line, error)
+            faults.add(line, FILE, UNREADABLE + " ; la lecture s'est arrêtée là")
+            break
         previous_end = reader.line_num
         if not any(value.strip() for value in values):
             continue
@@ -82,7 +109,12 @@ def read_rows(text: str, columns: tuple[str, ...], faults: Faults) -> list[Row]:
                 "sans guillemets autour du texte ?)",
             )
             continue
-        rows.append(Row(line, dict(zip(header, values, strict=False))))
+        row = Row(line, dict(zip(header, values, strict=False)))
+        damaged = [column for column, value in row.values.items() if NUL in value]
+        for column in damaged:
+            faults.add(line, column, HAS_NUL)
+        if not damaged:
+            rows.append(row)
     return rows
 
 

@@ -61,7 +61,12 @@ YES = {"oui", "o", "yes", "y", "true", "1", "x"}
 NO = {"non", "n", "no", "false", "0", ""}
 
 EXTERNAL_ID_LENGTH = 100
+FAMILY_REF_LENGTH = 40
 ACTIVITY_LENGTH = 200
+
+NUL = "\x00"
+HAS_NUL = "caractère nul interdit"
+YEARS = f"année attendue entre {localtime.FIRST_YEAR} et {localtime.LAST_YEAR}"
 
 
 @dataclass
@@ -143,7 +148,9 @@ def cancel_shift(
 ) -> dict:
     """Cancel a shift; cancelling it again changes and publishes nothing."""
     agency = _agency(session, access.writable_agency(actor, agency_id))
-    shift = _by_external_id(session, agency.id, [external_id]).get(external_id)
+    shift = None
+    if isinstance(external_id, str) and _searchable(external_id, EXTERNAL_ID_LENGTH):
+        shift = _by_external_id(session, agency.id, [external_id]).get(external_id)
     if shift is None:
         raise NotFound("Garde inconnue.", {"external_id": "inconnu"})
 
@@ -363,6 +370,12 @@ def _facts_of_planned(planned: Planned) -> dict:
     }
 
 
+def _searchable(text: str, limit: int) -> bool:
+    """Whether ``text`` could be a stored value of a column of ``limit``
+    signs: one with a NUL, which PostgreSQL cannot even compare, is not."""
+    return NUL not in text and len(text) <= limit
+
+
 def _agency(session: Session, agency_id: str) -> Agency:
     agency = session.get(Agency, agency_id)
     if agency is None:
@@ -562,11 +575,7 @@ def _file_instant(row, column: str, timezone: str, faults: Faults) -> datetime |
         return None
 
     if not localtime.FIRST_YEAR <= local.year <= localtime.LAST_YEAR:
-        faults.add(
-            row.line,
-            column,
-            f"année attendue entre {localtime.FIRST_YEAR} et {localtime.LAST_YEAR}",
-        )
+        faults.add(row.line, column, YEARS)
         return None
     try:
         return localtime.to_utc(local, timezone)
@@ -605,23 +614,34 @@ def _planned_from_request(
 
     if not isinstance(external_id, str) or not external_id.strip():
         problems["external_id"] = "identifiant manquant"
+    elif NUL in external_id:
+        problems["external_id"] = HAS_NUL
     elif len(external_id.strip()) > EXTERNAL_ID_LENGTH:
         problems["external_id"] = f"plus de {EXTERNAL_ID_LENGTH} signes"
 
     caregiver_id = shift.get("caregiver_id")
-    if not caregiver_id or caregiver_id not in agency_caregivers:
+    if (
+        not isinstance(caregiver_id, str)
+        or not caregiver_id
+        or caregiver_id not in agency_caregivers
+    ):
         problems["caregiver_id"] = "intervenante inconnue dans l'agence"
 
     family_ref = shift.get("family_ref")
     family = None
-    if isinstance(family_ref, str) and family_ref:
-        family = session.scalars(
-            select(Family).where(
-                Family.agency_id == agency_id, Family.ref == family_ref
-            )
-        ).first()
-    if family is None:
-        problems["family_ref"] = "famille inconnue dans l'agence"
+    if isinstance(family_ref, str) and NUL in family_ref:
+        problems["family_ref"] = HAS_NUL
+    elif isinstance(family_ref, str) and len(family_ref) > FAMILY_REF_LENGTH:
+        problems["family_ref"] = f"plus de {FAMILY_REF_LENGTH} signes"
+    else:
+        if isinstance(family_ref, str) and family_ref:
+            family = session.scalars(
+                select(Family).where(
+                    Family.agency_id == agency_id, Family.ref == family_ref
+                )
+            ).first()
+        if family is None:
+            problems["family_ref"] = "famille inconnue dans l'agence"
 
     start_at = _request_instant(shift, "start", problems)
     end_at = _request_instant(shift, "end", problems)
@@ -650,11 +670,22 @@ def _planned_from_request(
 
 
 def _request_instant(shift: dict, key: str, problems: dict) -> datetime | None:
+    """The instant of ``shift[key]``, whose local year and UTC year must both
+    lie within the years a shift may have (near year 1 or 9999 the offset
+    alone overflows)."""
+    text = shift.get(key)
     try:
-        return clock.parse_instant(shift.get(key))
+        parsed = datetime.fromisoformat(text.strip())
     except (AttributeError, TypeError, ValueError):
         problems[key] = "date et heure ISO 8601 avec décalage attendues"
         return None
+    if parsed.tzinfo is None:
+        problems[key] = "date et heure ISO 8601 avec décalage attendues"
+        return None
+    if not localtime.FIRST_YEAR <= parsed.year <= localtime.LAST_YEAR:
+        problems[key] = YEARS
+        return None
+    return clock.parse_instant(text)
 
 
 def _text(shift: dict, key: str, problems: dict, limit: int | None = None) -> str:
@@ -663,6 +694,8 @@ def _text(shift: dict, key: str, problems: dict, limit: int | None = None) -> st
         problems[key] = "texte attendu"
         return ""
     value = value.strip()
-    if limit and len(value) > limit:
+    if NUL in value:
+        problems[key] = HAS_NUL
+    elif limit and len(value) > limit:
         problems[key] = f"plus de {limit} signes"
     return value

@@ -107,8 +107,14 @@ def period(view: str, day: str) -> tuple[date, date]:
         anchor = date.fromisoformat(day)
     except (TypeError, ValueError) as exc:
         raise InvalidInput(
-            "Date illisible : format attendu AAAA-MM-JJ.", {"day": "date illisible"}
+            "Date illisible : format attendu AAAA-MM-JJ.", {"date": "date illisible"}
         ) from exc
+    if not localtime.FIRST_YEAR <= anchor.year <= localtime.LAST_YEAR:
+        years = f"entre {localtime.FIRST_YEAR} et {localtime.LAST_YEAR}"
+        raise InvalidInput(
+            f"Le planning se consulte pour une année {years}.",
+            {"date": f"année attendue {years}"},
+        )
 
     if view == WEEK:
         return localtime.week_days(anchor)
@@ -148,7 +154,11 @@ def caregiver_shift(session: Session, actor: dict, reference: object) -> dict:
     if not isinstance(actor, dict) or actor.get("role") != "caregiver":
         raise NotFound("Garde introuvable dans votre planning.")
     scope = access.reading_agency(actor, actor["id"])
-    if not isinstance(reference, str) or not 0 < len(reference.strip()) <= 100:
+    if (
+        not isinstance(reference, str)
+        or not 0 < len(reference.strip()) <= 100
+        or "\x00" in reference
+    ):
         raise InvalidInput(
             "Indiquez la garde concernée.", {"shift_id": "référence de garde"}
         )

@@ -103,7 +103,7 @@ def test_an_unknown_view_or_a_bad_date_is_refused(db_session, sample_planning, s
         planning_of(db_session, sample.camille, "week", "21/10/2026")
 
     assert "view" in bad_view.value.fields
-    assert "day" in bad_day.value.fields
+    assert "date" in bad_day.value.fields
 
 
 def test_her_shift_by_its_reference_or_its_id(db_session, sample_planning, sample):

@@ -18,7 +18,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from agency_requests.categories import check_details, intervention_instants
+from agency_requests.categories import (
+    HAS_NUL,
+    NUL,
+    check_details,
+    intervention_instants,
+)
 from agency_requests.models import (
     ANSWERED,
     CLOSED,
@@ -104,6 +109,13 @@ def prepare(session: Session, actor: dict, request_id: str, decision: dict) -> P
     message = _text(decision.get("message")) or None
     if message and len(message) > MESSAGE_MAX:
         problems["message"] = f"{MESSAGE_MAX} caractères au plus."
+    for name, text in (
+        ("family_ref", family_ref),
+        ("activity", activity),
+        ("message", message),
+    ):
+        if text and NUL in text:
+            problems[name] = HAS_NUL
     car_transport = decision.get("car_transport") or False
     if not isinstance(car_transport, bool):
         problems["car_transport"] = "Vrai ou faux attendu."

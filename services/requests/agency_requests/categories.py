@@ -18,6 +18,10 @@ FAMILY_MAX = 200
 COMMENT_MAX = 1000
 SHIFT_ID_MAX = 100
 
+NUL = "\x00"
+HAS_NUL = "Le caractère nul (\\0) n'est pas permis dans un texte."
+YEARS = f"Indiquez une date des années {localtime.FIRST_YEAR} à {localtime.LAST_YEAR}."
+
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
@@ -43,6 +47,8 @@ def _unplanned_intervention(details: dict) -> Checked:
     day = _date(details.get("date"))
     if day is None:
         problems["date"] = "Indiquez la date de l'intervention (AAAA-MM-JJ)."
+    elif not localtime.FIRST_YEAR <= day.year <= localtime.LAST_YEAR:
+        problems["date"] = YEARS
 
     start = _time(details.get("start"))
     if start is None:
@@ -55,6 +61,8 @@ def _unplanned_intervention(details: dict) -> Checked:
     family = _text(details.get("family"))
     if not family:
         problems["family"] = "Indiquez la famille chez qui vous êtes intervenue."
+    elif NUL in family:
+        problems["family"] = HAS_NUL
     elif len(family) > FAMILY_MAX:
         problems["family"] = f"Le nom de la famille dépasse {FAMILY_MAX} caractères."
 
@@ -62,6 +70,8 @@ def _unplanned_intervention(details: dict) -> Checked:
     comment = _text(raw_comment)
     if raw_comment is not None and not isinstance(raw_comment, str):
         problems["comment"] = "Le commentaire doit être un texte."
+    elif NUL in comment:
+        problems["comment"] = HAS_NUL
     elif len(comment) > COMMENT_MAX:
         problems["comment"] = f"Le commentaire dépasse {COMMENT_MAX} caractères."
 
@@ -82,7 +92,7 @@ def _planning_change(details: dict) -> Checked:
     shift_id = details.get("shift_id")
     if not isinstance(shift_id, str) or not shift_id.strip():
         return {}, {"shift_id": "Indiquez la garde concernée."}
-    if len(shift_id.strip()) > SHIFT_ID_MAX:
+    if len(shift_id.strip()) > SHIFT_ID_MAX or NUL in shift_id:
         return {}, {"shift_id": "Cette garde est inconnue."}
     return {"shift_id": shift_id.strip()}, {}
 
@@ -148,6 +158,9 @@ def _instant(
 ) -> datetime | None:
     hours, minutes = (int(part) for part in hour.split(":"))
     local = datetime.combine(day, time(hours, minutes))
+    if not localtime.FIRST_YEAR <= local.year <= localtime.LAST_YEAR:
+        problems[key] = YEARS
+        return None
     try:
         return localtime.to_utc(local, timezone)
     except localtime.LocalTimeError:

@@ -15,7 +15,12 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from agency_requests.categories import check_details, intervention_instants
+from agency_requests.categories import (
+    HAS_NUL,
+    NUL,
+    check_details,
+    intervention_instants,
+)
 from agency_requests.models import (
     ANSWERED,
     CAREGIVER,
@@ -292,7 +297,11 @@ def require_agency_role(actor: dict) -> None:
 def reachable(session: Session, actor: dict, request_id: str) -> Request:
     """The request if ``actor`` may reach it; otherwise it is unknown to her."""
     role = _role(actor)
-    request = session.get(Request, request_id) if isinstance(request_id, str) else None
+    request = (
+        session.get(Request, request_id)
+        if isinstance(request_id, str) and NUL not in request_id
+        else None
+    )
 
     if request is None:
         visible = False
@@ -351,6 +360,8 @@ def _checked_subject(subject: object, problems: dict[str, str]) -> str:
     text = subject.strip() if isinstance(subject, str) else ""
     if not text:
         problems["subject"] = "Indiquez l'objet de la demande."
+    elif NUL in text:
+        problems["subject"] = HAS_NUL
     elif len(text) > SUBJECT_MAX:
         problems["subject"] = f"L'objet ne doit pas dépasser {SUBJECT_MAX} caractères."
     return text
@@ -360,6 +371,8 @@ def _checked_body(body: object, problems: dict[str, str]) -> str:
     text = body.strip() if isinstance(body, str) else ""
     if not text:
         problems["body"] = "Écrivez votre message."
+    elif NUL in text:
+        problems["body"] = HAS_NUL
     elif len(text) > BODY_MAX:
         problems["body"] = f"Le message ne doit pas dépasser {BODY_MAX} caractères."
     return text

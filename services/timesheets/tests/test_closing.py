@@ -357,7 +357,7 @@ class TestClosedMonth:
                 STAFF,
                 "2026-03",
                 closed["pending"],
-                {"counted_minutes": 0, "km": "4.25", "comment": "Garde non faite."},
+                {"counted_minutes": 0, "km": "4,3", "comment": "Garde non faite."},
             )
         db_session.commit()
 

@@ -101,7 +101,7 @@ def test_the_month_shows_entries_day_by_day_with_totals(db_session, october):
 def test_a_refusal_counts_the_declared_minutes_and_km_are_summed(db_session, october):
     with clock.frozen(LATE_OCTOBER):
         months.decide(
-            db_session, ME, CAMILLE, "2026-10", october["first"], REFUSAL | {"km": 3.25}
+            db_session, ME, CAMILLE, "2026-10", october["first"], REFUSAL | {"km": 3.3}
         )
         months.decide(
             db_session,
@@ -109,7 +109,7 @@ def test_a_refusal_counts_the_declared_minutes_and_km_are_summed(db_session, oct
             CAMILLE,
             "2026-10",
             october["second"],
-            {"status": "accepted", "km": "12,35"},
+            {"status": "accepted", "km": "12,4"},
         )
         view = months.month_view(db_session, ME, CAMILLE, "2026-10")
 

@@ -12,7 +12,7 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from extranet_common.errors import NotAuthenticated, PermissionDenied
+from extranet_common.errors import NotAuthenticated, NotFound, PermissionDenied
 from timesheets.models import Caregiver, Entry
 
 _log = logging.getLogger(__name__)
@@ -42,10 +42,21 @@ def check_actor(actor: object) -> dict:
     return actor
 
 
+def usable_id(value: object) -> bool:
+    """Whether ``value`` can be an id of ours: text without a NUL character
+    (PostgreSQL refuses to compare one)."""
+    return isinstance(value, str) and "\x00" not in value
+
+
 def check_caregiver(session: Session, actor: object, caregiver_id: str) -> dict:
-    """Allow ``actor`` to reach the timesheet of ``caregiver_id``, or refuse."""
+    """Allow ``actor`` to reach the timesheet of ``caregiver_id``, or refuse.
+
+    An id that no caregiver can have is unknown (NotFound).
+    """
     actor = check_actor(actor)
     role = actor["role"]
+    if not usable_id(caregiver_id):
+        raise NotFound("Intervenante inconnue.", {"caregiver_id": "inconnue"})
 
     if role == ADMIN:
         return actor
@@ -101,3 +112,14 @@ def caregiver_agency(session: Session, caregiver_id: str) -> str | None:
     return session.scalars(
         select(Caregiver.agency_id).where(Caregiver.id == caregiver_id)
     ).first()
+
+
+def is_known(session: Session, caregiver_id: str) -> bool:
+    """Whether timesheets has heard of this caregiver: an entry of hers, or
+    identity's invitation in the local copy."""
+    if session.get(Caregiver, caregiver_id) is not None:
+        return True
+    found = session.scalars(
+        select(Entry.id).where(Entry.caregiver_id == caregiver_id).limit(1)
+    ).first()
+    return found is not None

@@ -119,16 +119,17 @@ def close_now(session_factory: Callable[[], Session], actor: dict, month: str) -
         limit = deadlines.for_month(session, agency_id, month, zone or DEFAULT_TIMEZONE)
     if zone is None:
         raise Conflict(
-            f"Aucune heure en {month} pour votre agence : rien à clore.",
+            f"Aucune heure en {deadlines.month_label(month)} pour votre agence : "
+            "rien à clore.",
             {"month": "aucune intervention ce mois-ci"},
         )
     if limit.closed_at is None:
         last_day_over = deadlines.closing_instant(month, limit.timezone)
         if now < last_day_over:
             raise Conflict(
-                f"Les intervenantes peuvent valider leurs heures de {month} "
-                "jusqu'au dernier jour du mois à 23:59:59 : le mois ne peut "
-                "pas encore être clos.",
+                "Les intervenantes peuvent valider leurs heures "
+                f"{deadlines.of_month(month)} jusqu'au dernier jour du mois à "
+                "23:59:59 : le mois ne peut pas encore être clos.",
                 {"month": "mois pas encore terminé"},
             )
         close_month(
@@ -138,7 +139,7 @@ def close_now(session_factory: Callable[[], Session], actor: dict, month: str) -
             limit.timezone,
             now,
             early=True,
-            by=actor["id"],
+            actor=actor,
         )
     with session_factory() as session:
         return months.agency_month(session, actor, month)
@@ -151,14 +152,17 @@ def close_month(
     fallback_tz: str = DEFAULT_TIMEZONE,
     now: datetime | None = None,
     early: bool = False,
-    by: str | None = None,
+    actor: dict | None = None,
 ) -> bool:
     """Close one agency's month; False when another instance already did
     (or does it right now) or when it is not due.
 
     ``early``: staff close it during its grace period (it is due from the
-    end of its last day); ``by`` is who asked, published with the figures.
+    end of its last day); ``actor`` is who asked: the author of the history
+    rows of the entries it leaves not validated, and published (their id)
+    with the figures. Without it, the closing job is the author.
     """
+    author = actor or SYSTEM_ACTOR
     now = now or clock.now()
     session = session_factory()
     try:
@@ -202,7 +206,7 @@ def close_month(
                 history.record(
                     session,
                     entry,
-                    SYSTEM_ACTOR,
+                    author,
                     history.NOT_VALIDATED,
                     before,
                     history.snapshot(entry),
@@ -221,7 +225,7 @@ def close_month(
                 "deadline": limit.deadline.isoformat(),
                 "grace_days": limit.grace_days,
                 "closed_at": now.isoformat(),
-                "closed_by": by,
+                "closed_by": author.get("id"),
                 "entries": [months.entry_figures(entry) for entry in entries],
                 "totals": {
                     "entries": len(entries),

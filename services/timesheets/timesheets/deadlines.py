@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from extranet_common import clock
+from extranet_common import clock, french
+from extranet_common.french import MONTHS
 from extranet_common.localtime import (
     DEFAULT_TIMEZONE,
     day_start,
@@ -28,6 +29,18 @@ from timesheets.models import Agency, ClosedMonth
 
 MAX_GRACE_DAYS = 10
 REMINDER_DAYS = 3
+
+
+def month_label(month: str) -> str:
+    """``2026-10`` as people read it: ``octobre 2026``."""
+    first = parse_month(month)
+    return f"{MONTHS[first.month - 1]} {first.year}"
+
+
+def of_month(month: str) -> str:
+    """``de mars 2026``, ``d'octobre 2026``: the month after « de », elided
+    before a vowel as French writes it."""
+    return french.of(month_label(month))
 
 
 def closing_instant(month: str, tz: str, grace_days: int = 0) -> datetime:
@@ -60,6 +73,11 @@ class MonthDeadline:
         """The local deadline minus three days of wall-clock time, in UTC."""
         local = self.deadline.replace(tzinfo=None) - timedelta(days=REMINDER_DAYS)
         return to_utc(local, self.timezone)
+
+    @property
+    def closed_early(self) -> bool:
+        """Closed by the agency before its deadline (during the grace period)."""
+        return self.closed_at is not None and self.closed_at < self.closing_at
 
     def is_closed(self, now: datetime | None = None) -> bool:
         if self.closed_at is not None:

@@ -27,9 +27,9 @@ Rules (DESIGN.md F12 to F16):
 - "Accept all" accepts every ended pending entry and overwrites every
   refusal with the planned hours; it asks for confirmation first when a
   refusal would be lost.
-- Kilometres are rounded once, half up to one decimal, when they are
-  entered; totals add the rounded figures, so a total is always the sum of
-  its lines.
+- Kilometres are entered with at most one decimal (``12,5``): a second
+  decimal or an exponent is refused rather than rounded away; totals add
+  the figures as entered, so a total is always the sum of its lines.
 
 Known gap: ``entry_validated`` is published for decisions only. When a
 planning change reopens a decided entry, or a cancellation marks it
@@ -38,9 +38,10 @@ shift events, and the month's final figures will settle it.
 """
 
 import logging
+import re
 from collections import defaultdict
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -56,6 +57,8 @@ from extranet_common.errors import (
 )
 from extranet_common.localtime import (
     DEFAULT_TIMEZONE,
+    FIRST_YEAR,
+    LAST_YEAR,
     month_key,
     parse_month,
     to_local,
@@ -87,9 +90,13 @@ REASONS = {
 OTHER = "other"
 
 MAX_DECLARED_MINUTES = 1440
+DAY_LIMIT = f"24 h au plus ({MAX_DECLARED_MINUTES} minutes)"
 MAX_KM = Decimal("1000")
 KM_STEP = Decimal("0.1")
+KM_PATTERN = re.compile(r"[0-9]{1,7}(?:[.,][0-9])?")
+KM_EXPECTED = "nombre de km avec au plus une décimale, ex. 12,5"
 MAX_COMMENT = 1000
+MONTH_SHAPE = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
 
 OPEN = "open"
 CLOSED = "closed"
@@ -110,11 +117,18 @@ def month_view(session: Session, actor: dict, caregiver_id: str, month: str) -> 
 def caregiver_month(
     session: Session, actor: dict, caregiver_id: str, month: str
 ) -> dict:
-    """A caregiver's month as her agency sees it, with her name."""
+    """A caregiver's month as her agency sees it, with her name.
+
+    A caregiver timesheets knows (from an entry or from identity's
+    invitation) gets her month, empty when she worked none of it; an id it
+    has never heard of is NotFound.
+    """
     month = check_month(month)
     if access.check_actor(actor)["role"] == access.CAREGIVER:
         raise PermissionDenied("Réservé au personnel de l'agence.")
     access.check_caregiver(session, actor, caregiver_id)
+    if not access.is_known(session, caregiver_id):
+        raise NotFound("Intervenante inconnue.", {"caregiver_id": "inconnue"})
     view = _month(session, actor, caregiver_id, month)
     view["caregiver"] = directory.caregiver_view(
         caregiver_id, directory.caregiver(session, caregiver_id)
@@ -296,7 +310,7 @@ def entry_history(
 ) -> list[dict]:
     """Who changed an entry, when and how, oldest first."""
     access.check_caregiver(session, actor, caregiver_id)
-    entry = session.get(Entry, entry_id) if isinstance(entry_id, str) else None
+    entry = _stored_entry(session, entry_id)
     if entry is None or entry.caregiver_id != caregiver_id:
         raise NotFound("Intervention introuvable.")
     if month is not None and entry.month != check_month(month):
@@ -332,10 +346,8 @@ def settle(
     minutes = wanted.get("minutes")
     if minutes is None:
         minutes = entry.declared_minutes or 0
-    elif not _whole_minutes(minutes):
-        errors["minutes"] = (
-            f"durée en minutes, nombre entier de 0 à {MAX_DECLARED_MINUTES}"
-        )
+    elif _minutes_problem(minutes):
+        errors["minutes"] = _minutes_problem(minutes)
     comment = _read_comment(wanted.get("comment"), errors)
     if not errors and minutes != entry.declared_minutes and not comment:
         errors["comment"] = "expliquez pourquoi vous comptez une autre durée"
@@ -369,10 +381,8 @@ def correct(
     wanted = correction if isinstance(correction, dict) else {}
     errors: dict = {}
     minutes = wanted.get("counted_minutes")
-    if minutes is not None and not _whole_minutes(minutes):
-        errors["counted_minutes"] = (
-            f"durée en minutes, nombre entier de 0 à {MAX_DECLARED_MINUTES}"
-        )
+    if minutes is not None and _minutes_problem(minutes):
+        errors["counted_minutes"] = _minutes_problem(minutes)
     km = _read_km(wanted.get("km"), errors) if "km" in wanted else entry.km
     comment = _read_comment(wanted.get("comment"), errors)
     if not comment and "comment" not in errors:
@@ -578,10 +588,8 @@ def _read_decision(decision: object) -> dict:
         elif reason == OTHER and not comment:
             errors["comment"] = "précisez le motif dans le commentaire"
         declared = decision.get("declared_minutes")
-        if not _whole_minutes(declared):
-            errors["declared_minutes"] = (
-                f"durée en minutes, nombre entier de 0 à {MAX_DECLARED_MINUTES}"
-            )
+        if _minutes_problem(declared):
+            errors["declared_minutes"] = _minutes_problem(declared)
 
     km = _read_km(decision.get("km"), errors)
     if errors:
@@ -600,34 +608,44 @@ def _read_comment(value: object, errors: dict) -> str | None:
         errors["comment"] = "texte attendu"
         return None
     comment = (value or "").strip() or None
-    if comment and len(comment) > MAX_COMMENT:
+    if comment and "\x00" in comment:
+        errors["comment"] = "caractère nul interdit"
+    elif comment and len(comment) > MAX_COMMENT:
         errors["comment"] = f"{MAX_COMMENT} caractères au plus"
     return comment
 
 
-def _whole_minutes(value: object) -> bool:
-    return (
-        not isinstance(value, bool)
-        and isinstance(value, int)
-        and 0 <= value <= MAX_DECLARED_MINUTES
-    )
+def _minutes_problem(value: object) -> str | None:
+    """Why ``value`` is not a duration to count (whole minutes, 0 to a day),
+    in words that read right whether it was typed in minutes or in hours and
+    minutes; None when it is one."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return f"durée attendue en minutes entières, {DAY_LIMIT}"
+    if value < 0:
+        return "une durée ne peut pas être négative"
+    if value > MAX_DECLARED_MINUTES:
+        return DAY_LIMIT
+    return None
 
 
 def _read_km(value: object, errors: dict) -> Decimal | None:
+    """Kilometres as typed: a plain decimal number with at most one decimal
+    (comma or point), from 0 to ``MAX_KM``. Anything else, an exponent or a
+    second decimal that would be rounded away included, is refused."""
     if value is None or value == "":
         return None
-    if isinstance(value, bool):
-        errors["km"] = "nombre de kilomètres attendu"
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+        errors["km"] = KM_EXPECTED
         return None
-    try:
-        km = Decimal(str(value).strip().replace(",", "."))
-    except InvalidOperation:
-        errors["km"] = "nombre de kilomètres attendu"
+    text = str(value).strip()
+    if not KM_PATTERN.fullmatch(text):
+        errors["km"] = KM_EXPECTED
         return None
-    if not km.is_finite() or not 0 <= km <= MAX_KM:
+    km = Decimal(text.replace(",", "."))
+    if km > MAX_KM:
         errors["km"] = f"entre 0 et {MAX_KM} km"
         return None
-    return km.quantize(KM_STEP, rounding=ROUND_HALF_UP)
+    return km.quantize(KM_STEP)
 
 
 def _confirmation_message(dropped: list[Entry]) -> str:
@@ -642,8 +660,17 @@ def _confirmation_message(dropped: list[Entry]) -> str:
 
 
 def check_month(month: object) -> str:
+    """``YYYY-MM`` of a year from ``FIRST_YEAR`` to ``LAST_YEAR``, or
+    InvalidInput naming ``month``."""
     if not isinstance(month, str):
         raise InvalidInput("Mois invalide.", {"month": "format AAAA-MM"})
+    shape = MONTH_SHAPE.fullmatch(month)
+    if shape and not FIRST_YEAR <= int(shape.group(1)) <= LAST_YEAR:
+        years = f"entre {FIRST_YEAR} et {LAST_YEAR}"
+        raise InvalidInput(
+            f"Mois invalide : année attendue {years}.",
+            {"month": f"année attendue {years}"},
+        )
     try:
         return month_key(parse_month(month))
     except ValueError as exc:
@@ -651,11 +678,22 @@ def check_month(month: object) -> str:
 
 
 def _check_open(limit: MonthDeadline) -> None:
-    if limit.is_closed():
+    """Closed when the month is: closed early by the agency (on the local
+    date of its ``closed_months`` row), or past its deadline."""
+    if not limit.is_closed():
+        return
+    which = f"Le mois {deadlines.of_month(limit.month)}"
+    if limit.closed_early:
+        closed_on = to_local(limit.closed_at, limit.timezone)
         raise Closed(
-            f"Le mois {limit.month} est clos : ses heures pouvaient être validées "
-            f"jusqu'au {limit.deadline:%d/%m/%Y} à 23:59:59."
+            f"{which} a été clos par l'agence le {closed_on:%d/%m/%Y} : ses "
+            "heures ne peuvent plus être validées ; adressez-lui une demande "
+            "pour en revoir une."
         )
+    raise Closed(
+        f"{which} est clos : ses heures pouvaient être validées jusqu'au "
+        f"{limit.deadline:%d/%m/%Y} à 23:59:59."
+    )
 
 
 def _ended(entry: Entry) -> bool:
@@ -672,8 +710,16 @@ def _entries(session: Session, caregiver_id: str, month: str) -> list[Entry]:
     )
 
 
+def _stored_entry(session: Session, entry_id: object) -> Entry | None:
+    """The entry of that id; None for an id no entry can have (not text, or
+    holding a NUL that PostgreSQL cannot even compare)."""
+    if not access.usable_id(entry_id):
+        return None
+    return session.get(Entry, entry_id)
+
+
 def _entry(session: Session, caregiver_id: str, month: str, entry_id: str) -> Entry:
-    entry = session.get(Entry, entry_id) if isinstance(entry_id, str) else None
+    entry = _stored_entry(session, entry_id)
     if entry is None or entry.caregiver_id != caregiver_id or entry.month != month:
         raise NotFound("Intervention introuvable dans ce mois.")
     return entry
@@ -689,7 +735,7 @@ def _agency_entry(
     month = check_month(month)
     check = access.check_staff if change else access.check_agency
     agency_id = check(actor, None)
-    entry = session.get(Entry, entry_id) if isinstance(entry_id, str) else None
+    entry = _stored_entry(session, entry_id)
     if entry is None or entry.month != month or entry.agency_id != agency_id:
         raise NotFound("Intervention introuvable dans ce mois.")
     return entry

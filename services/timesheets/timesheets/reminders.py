@@ -26,9 +26,9 @@ from sqlalchemy.orm import Session
 from extranet_common import clock
 from extranet_common.french import DAYS as DAYS_FR
 from extranet_common.french import MONTHS as MONTHS_FR
-from extranet_common.localtime import month_key, parse_month
+from extranet_common.localtime import month_key
 from timesheets import deadlines
-from timesheets.deadlines import MAX_GRACE_DAYS, MonthDeadline
+from timesheets.deadlines import MAX_GRACE_DAYS, MonthDeadline, month_label
 from timesheets.models import PENDING, Agency, Caregiver, Entry, ReminderSent
 
 _log = logging.getLogger(__name__)
@@ -43,12 +43,6 @@ class Reminder:
     month: str
     email: str
     context: dict
-
-
-def month_label(month: str) -> str:
-    """``2026-03`` as ``mars 2026``."""
-    first = parse_month(month)
-    return f"{MONTHS_FR[first.month - 1]} {first.year}"
 
 
 def deadline_label(limit: MonthDeadline) -> str:
