@@ -47,11 +47,11 @@ class GatewayService:
             )
         return self._for_a_browser(request, dispatch(self, request))
 
-    @http("GET,POST", "/")
+    @http(API_METHODS, "/")
     def root(self, request):
         return self._page(request)
 
-    @http("GET,POST", "/<path:path>")
+    @http(API_METHODS, "/<path:path>")
     def page(self, request, path):
         return self._page(request)
 

@@ -370,3 +370,10 @@ def test_a_refused_csrf_token_offers_the_way_back_to_the_form():
     assert 'href="/heures/2026-10">Revenir au formulaire' in answer.get_data(
         as_text=True
     )
+
+
+def test_a_method_no_page_takes_gets_a_french_page():
+    answer = pages.page(FakeGateway(), request("DELETE", "/heures"))
+
+    assert answer.status_code == 405
+    assert "ne reçoit pas de formulaire" in answer.get_data(as_text=True)

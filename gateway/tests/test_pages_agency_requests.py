@@ -6,7 +6,7 @@ import copy
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from extranet_common.errors import InvalidInput, NotAuthenticated
+from extranet_common.errors import Conflict, InvalidInput, NotAuthenticated
 from extranet_gateway import pages
 from extranet_gateway.auth import SESSION_COOKIE, csrf_token_for
 
@@ -318,3 +318,22 @@ def test_closing_needs_the_form_token():
 
     assert answer.status_code == 403
     assert gateway.requests_rpc.calls == []
+
+
+def test_her_reply_to_a_request_closed_meanwhile_is_given_back_to_her():
+    her = {**STAFF, "id": "c1", "role": "caregiver", "first_name": "Nina"}
+    closed = {**THREAD, "status": "closed"}
+    gateway = FakeGateway(
+        principal=her,
+        thread=closed,
+        add_message=Conflict("Cette demande est close."),
+    )
+
+    answer = pages.page(
+        gateway, request("POST", f"/demandes/{THREAD['id']}", {"body": "Mon texte"})
+    )
+
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 409
+    assert "Cette demande est close." in page
+    assert "readonly>Mon texte</textarea>" in page
