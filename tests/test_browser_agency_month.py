@@ -154,7 +154,7 @@ def test_the_agency_settles_closes_and_corrects_its_month(
         desk.get_by_text("Modification enregistrée.").wait_for()
         assert "12,5 km" in desk.locator(f"#e-{ids[2]}").inner_text()
         problems["caregiver_month"] = serious_violations(desk)
-        screenshot(desk, "agency-caregiver-month")
+        screenshot(desk, "agency-caregiver-month", for_docs=True)
 
         desk.locator(f"#e-{ids[2]}").get_by_role("link", name="Historique").click()
         desk.get_by_role("heading", name="Historique d'une intervention").wait_for()

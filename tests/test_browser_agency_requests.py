@@ -119,7 +119,7 @@ def test_the_agency_approves_answers_and_closes_a_request(
         assert desk.get_by_label("Date", exact=True).input_value() == "2026-10-25"
         assert desk.get_by_label("Famille", exact=True).input_value() == "FA-ROS"
         problems["thread"] = serious_violations(desk)
-        screenshot(desk, "agency-request")
+        screenshot(desk, "agency-request", for_docs=True)
 
         # With her own hours back, the approval makes the shift.
         desk.get_by_label("Date", exact=True).fill("2026-10-20")
