@@ -196,6 +196,8 @@ def test_the_caregiver_journey_in_a_browser(system, october_evening, new_agency)
         assert missing.status == 404
         page.get_by_role("heading", name="Page introuvable").wait_for()
         problems["not_found"] = serious_violations(page)
+        plain = page.goto("/planning/imprimer?utm_source=sms")
+        assert plain.status == 200, "the print view defaults to this week"
         wrong = page.goto("/planning/imprimer?view=annee")
         assert wrong.status == 400
         page.get_by_role("heading", name="Demande incomplète ou invalide").wait_for()

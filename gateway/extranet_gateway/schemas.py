@@ -6,7 +6,7 @@ their data (an invited email, an entry that has ended).
 
 import unicodedata
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from extranet_common.localtime import FIRST_YEAR, LAST_YEAR
 
@@ -64,8 +64,15 @@ class NewPassword(Schema):
 
 
 class PlanningQuery(Schema):
+    """The period of a planning: the week (or month) holding ``date``, today
+    in the agency's zone when it is left out. Other parameters (a link's
+    tracking tags) are ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
     view = fields.Str(load_default="week", validate=validate.OneOf(["week", "month"]))
-    date = fields.Date(required=True, validate=sane_year)
+    date = fields.Date(load_default=None, validate=sane_year)
 
 
 REFUSAL_REASONS = [

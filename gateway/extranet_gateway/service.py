@@ -87,7 +87,10 @@ class GatewayService:
 
 
 def _wants_a_page(request) -> bool:
-    """A browser asking for a page, not an app or a calendar asking for data
-    (they accept anything, or JSON first)."""
+    """A browser asking for a page or following a link (a download link too:
+    browsers say ``Sec-Fetch-Mode: navigate``), not an app or a calendar
+    asking for data (they accept anything, or JSON first)."""
+    if request.headers.get("Sec-Fetch-Mode") == "navigate":
+        return True
     wanted = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return wanted == "text/html"

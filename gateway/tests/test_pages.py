@@ -377,3 +377,16 @@ def test_a_method_no_page_takes_gets_a_french_page():
 
     assert answer.status_code == 405
     assert "ne reçoit pas de formulaire" in answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("hours", ["9" * 5000, "²", "٣"])
+def test_a_duration_no_one_types_is_refused_beside_the_field(hours):
+    timesheets = FakeRpc(month=MONTH, reasons=[], decide={})
+    form = {"status": "refused", "reason": "left_late", "hours": hours}
+
+    answer = pages.page(
+        FakeGateway(timesheets=timesheets), request("POST", "/heures/2026-10/e1", form)
+    )
+
+    assert answer.status_code == 400
+    assert [name for name, _ in timesheets.calls if name == "decide"] == []

@@ -12,8 +12,9 @@ from datetime import date, datetime, timedelta
 from jinja2 import Environment, PackageLoader, select_autoescape
 from werkzeug.wrappers import Response
 
+from extranet_common import clock
 from extranet_common.french import DAYS, MONTHS
-from extranet_common.localtime import week_days
+from extranet_common.localtime import DEFAULT_TIMEZONE, local_date, week_days
 from extranet_gateway import schemas
 from extranet_gateway.params import csv_body
 from extranet_gateway.routing import CAREGIVER, PUBLIC, STAFF, Call, route
@@ -38,8 +39,16 @@ TEMPLATES = Environment(
 )
 def planning(call: Call):
     return call.service.planning_rpc.caregiver_planning(
-        call.actor, call.actor["id"], call.args["view"], call.args["date"].isoformat()
+        call.actor, call.actor["id"], call.args["view"], _day(call)
     )
+
+
+def _day(call: Call) -> str:
+    """The date asked for, else today on the agency's clocks."""
+    day = call.args["date"] or local_date(
+        clock.now(), call.agency.get("timezone") or DEFAULT_TIMEZONE
+    )
+    return day.isoformat()
 
 
 @route(
@@ -54,7 +63,7 @@ def print_page(call: Call):
         call.actor,
         call.actor["id"],
         call.args["view"],
-        call.args["date"].isoformat(),
+        _day(call),
         False,
     )
     html = TEMPLATES.get_template("planning_print.html").render(

@@ -190,5 +190,8 @@ def export_csv(call: Call, month: str):
     return Response(
         text,
         mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="heures-{month}.csv"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="heures-{month}.csv"',
+            "Cache-Control": "no-store",
+        },
     )

@@ -6,6 +6,7 @@ from werkzeug.wrappers import Response
 
 from extranet_common.errors import (
     InvalidInput,
+    NotFound,
     ServiceError,
 )
 from extranet_common.localtime import month_days, month_key, parse_month
@@ -100,6 +101,11 @@ def change_entry(visit: Visit, month: str, caregiver_id: str, entry_id: str):
     closed month, as the form's ``action`` says."""
     month = checked_month(month)
     check_csrf(visit.request)
+    sheet = visit.service.timesheets_rpc.caregiver_month(
+        visit.actor, caregiver_id, month
+    )
+    if not shown_entry(sheet, entry_id):
+        raise NotFound("Cette intervention n'est pas dans son mois.")
     form = visit.request.form
     action = form.get("action")
     problems: dict = {}

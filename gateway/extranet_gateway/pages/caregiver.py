@@ -185,6 +185,7 @@ def _rows(form, prefix: str, names: tuple[str, ...]) -> list[dict]:
             and parts[2] in names
             and parts[1].isascii()
             and parts[1].isdigit()
+            and len(parts[1]) <= 3
         ):
             indexes.add(int(parts[1]))
     return [

@@ -336,6 +336,9 @@ def read_duration(form, problems: dict, field: str) -> int | None:
     if not all(t.isascii() and t.isdigit() for t in (hours_text, minutes_text)):
         problems[field] = "heures et minutes en nombres entiers"
         return None
+    if len(hours_text) > 2 or len(minutes_text) > 2:
+        problems[field] = "24 h au plus"
+        return None
     if int(minutes_text) > 59:
         problems[field] = "les minutes vont de 0 à 59"
         return None

@@ -88,7 +88,11 @@ def staff_news_withdraw(visit: Visit, news_id: str) -> Response:
     try:
         visit.service.notifications_rpc.withdraw_news(visit.actor, news_id)
     except NotFound:
-        pass  # withdrawn already (a second click): the list says it is gone
+        return _staff_news_page(
+            visit,
+            404,
+            error="Cette actualité n'est plus publiée (déjà retirée ?).",
+        )
     except ServiceError as exc:
         error = problem(exc)
         return _staff_news_page(visit, error.status, error=error.message)
@@ -187,7 +191,8 @@ def news_item(visit: Visit, news_id: str) -> Response:
 
 def _page_number(text) -> int:
     """The page asked for in the address; anything odd is the first."""
-    number = int(text) if text and text.isdigit() else 1
+    wanted = text if text and text.isascii() and text.isdigit() else "1"
+    number = int(wanted) if len(wanted) <= 6 else LAST_PAGE
     return min(max(number, 1), LAST_PAGE)
 
 
