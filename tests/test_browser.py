@@ -79,8 +79,12 @@ def test_the_caregiver_journey_in_a_browser(system, october_evening, new_agency)
     with browser() as chromium:
         page = phone_page(chromium, system.url)
 
-        # First connection through the form; a mistake keeps what was typed.
-        page.goto("/premiere-connexion")
+        # First connection from her invitation email: the form knows her.
+        invitation = link_in_mail(system, email, "votre extranet")
+        page.goto(invitation)
+        assert page.get_by_label("Adresse email").input_value() == email
+        assert page.get_by_label("Prénom").input_value() == "Léa"
+        # A mistake keeps what was typed.
         page.get_by_label("Prénom").fill("Léa")
         page.get_by_label("Nom", exact=True).fill("Rossi")
         page.get_by_label("Adresse email").fill(email)
@@ -97,6 +101,11 @@ def test_the_caregiver_journey_in_a_browser(system, october_evening, new_agency)
         page.get_by_label("Mot de passe choisi").fill(PASSWORD)
         page.get_by_role("button", name="Confirmer mon compte").click()
         page.get_by_text("Votre compte est confirmé").wait_for()
+        # The invitation has served: opening it again steers her to login.
+        page.goto(invitation)
+        assert page.get_by_label("Adresse email").input_value() == ""
+        page.get_by_role("link", name="Se connecter").first.wait_for()
+        assert "déjà servi" in page.locator("main").inner_text()
 
         # Login: a wrong password keeps the email; the right one opens home.
         page.goto("/connexion")

@@ -7,6 +7,7 @@ from werkzeug.wrappers import Request, Response
 
 from extranet_common.errors import (
     InvalidInput,
+    LinkExpired,
     ServiceError,
 )
 from extranet_gateway.auth import (
@@ -101,7 +102,7 @@ def first_connection(service, request: Request) -> Response:
         for name in ("first_name", "last_name", "email")
     }
     if request.method != "POST":
-        return render("first_connection.html", request, rules=rules, typed=typed)
+        return _first_visit(service, request, rules)
     check_csrf(request)
     problems = {
         name: "Ce champ est obligatoire."
@@ -139,6 +140,36 @@ def first_connection(service, request: Request) -> Response:
         )
     return render(
         "first_connection.html", request, 202, rules=rules, done=True, typed=typed
+    )
+
+
+def _first_visit(service, request: Request, rules: dict) -> Response:
+    """The first connection form, filled in from her invitation link when
+    she came by it (a GET does not use the link up); a link that served
+    already (her account is confirmed) steers her to the login page."""
+    typed = {"first_name": "", "last_name": "", "email": ""}
+    token = request.args.get("invitation")
+    if not token:
+        return render("first_connection.html", request, rules=rules, typed=typed)
+    try:
+        invited = service.identity_rpc.invitation(token)
+    except LinkExpired:
+        return render(
+            "first_connection.html",
+            request,
+            rules=rules,
+            typed=typed,
+            error="Ce lien d'invitation a déjà servi ou n'est plus valable : si "
+            "votre compte existe, connectez-vous.",
+            go_login=True,
+        )
+    typed = {name: invited.get(name) or "" for name in typed}
+    return render(
+        "first_connection.html",
+        request,
+        rules=rules,
+        typed=typed,
+        agency_name=invited.get("agency_name"),
     )
 
 

@@ -352,6 +352,26 @@ def confirm(session: DbSession, settings: Settings, token: str, password: str) -
     return user_view(user, session.get(Agency, user.agency_id))
 
 
+def invitation(session: DbSession, token: object) -> dict:
+    """Who an invitation link was sent to, without using it: the first
+    connection page fills in her names and email from it.
+
+    LinkExpired once she has confirmed her account (the link then steers
+    her to the login page) or after its 30 days.
+    """
+    if not isinstance(token, str) or not texts.usable(token, 100):
+        raise LinkExpired("Ce lien d'invitation n'est pas valable.")
+    row = _usable_token(session, token, INVITATION)
+    user = session.get(User, row.user_id)
+    agency = session.get(Agency, user.agency_id) if user.agency_id else None
+    return {
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "agency_name": agency.name if agency else None,
+    }
+
+
 def login(
     session: DbSession,
     settings: Settings,

@@ -133,6 +133,12 @@ class IdentityService(Health, ParkedEvents):
         return outcome.result
 
     @rpc
+    def invitation(self, token):
+        """Names and email an invitation link was sent for (not used up)."""
+        with self.db.get_session() as session:
+            return accounts.invitation(session, token)
+
+    @rpc
     def confirm(self, token, password):
         with self.db.get_session() as session:
             return accounts.confirm(session, self.settings, token, password)

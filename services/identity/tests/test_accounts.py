@@ -297,3 +297,32 @@ def test_someone_registering_an_invited_address_cannot_take_the_account(
         accounts.confirm(
             db_session, settings, link_token(intruder), "le mot de passe de l'intrus"
         )
+
+
+def test_the_invitation_link_tells_who_is_invited_until_she_confirms(
+    db_session, settings, agency
+):
+    invited = accounts.invite_caregiver(
+        db_session, settings, agency["id"], "Inès", "Haddad", "ines@example.org"
+    )
+    db_session.commit()
+    link = link_token(invited)
+
+    first = accounts.invitation(db_session, link)
+    again = accounts.invitation(db_session, link)
+    registered = accounts.register(
+        db_session, settings, "Inès", "Haddad", "ines@example.org", PASSWORD
+    )
+    accounts.confirm(db_session, settings, link_token(registered), PASSWORD)
+    db_session.commit()
+
+    assert first == again
+    assert (first["email"], first["first_name"], first["last_name"]) == (
+        "ines@example.org",
+        "Inès",
+        "Haddad",
+    )
+    assert first["agency_name"]
+    for dead in (link, "not-a-token", "x" * 500, None):
+        with pytest.raises(LinkExpired):
+            accounts.invitation(db_session, dead)
