@@ -105,6 +105,18 @@ def test_news_and_a_document_from_the_agency_reach_her_alone(system, new_agency)
         problems["news"] = serious_violations(her)
         screenshot(her, "news")
 
+        # A second item, then "mark all as read" from the list.
+        desk.goto("/agence/actualites")
+        desk.get_by_label("Titre").fill("Réunion d'équipe")
+        desk.get_by_label("Texte").fill("Jeudi à 18 h à l'agence.")
+        desk.get_by_role("button", name="Publier", exact=True).click()
+        desk.get_by_text("Actualité publiée").wait_for()
+        her.goto("/actualites")
+        assert her.locator(".badge", has_text="Non lue").count() == 1
+        her.get_by_role("button", name="Tout marquer comme lu").click()
+        her.get_by_text("Toutes les actualités sont marquées lues.").wait_for()
+        assert her.locator(".badge", has_text="Non lue").count() == 0
+
         # A caregiver of another agency sees neither the list entry nor the item.
         other = sign_in(chromium, system.url, outsider, PASSWORD)
         other.goto("/actualites")

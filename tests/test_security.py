@@ -437,6 +437,7 @@ TABLE: dict[tuple[str, str], Row] = {
         same=201,
         body={"category": "other", "subject": "Question", "body": "Bonjour"},
     ),
+    ("POST", "/api/v1/me/news/read-all"): mine("/api/v1/me/news/read-all"),
     ("GET", "/api/v1/me/requests/<request_id>"): mine(
         "/api/v1/me/requests/{request_id}", same=404
     ),

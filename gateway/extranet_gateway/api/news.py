@@ -20,6 +20,11 @@ def news(call: Call):
     )
 
 
+@route(f"{ME}/news/read-all", ["POST"], CAREGIVER, "Mark every news item read")
+def news_read_all(call: Call):
+    return call.service.notifications_rpc.mark_all_news_read(call.actor)
+
+
 @route(f"{ME}/news/<news_id>/read", ["POST"], CAREGIVER, "Mark a news item read")
 def news_read(call: Call, news_id: str):
     call.service.notifications_rpc.mark_news_read(call.actor, news_id)

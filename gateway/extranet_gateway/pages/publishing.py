@@ -177,7 +177,20 @@ def _staff_documents_page(visit: Visit, status: int = 200, **context) -> Respons
 def news_list(visit: Visit) -> Response:
     number = _page_number(visit.request.args.get("page"))
     news = visit.service.notifications_rpc.list_news(visit.actor, number, NEWS_PER_PAGE)
-    return visit.render("news.html", news=news, page=number, pages=_page_count(news))
+    return visit.render(
+        "news.html",
+        news=news,
+        page=number,
+        pages=_page_count(news),
+        all_read=visit.request.args.get("lu"),
+    )
+
+
+@view("/actualites/tout-lu", ["POST"], role="caregiver")
+def news_all_read(visit: Visit) -> Response:
+    check_csrf(visit.request)
+    visit.service.notifications_rpc.mark_all_news_read(visit.actor)
+    return see("/actualites?lu=1")
 
 
 @view("/actualites/<news_id>", role="caregiver")

@@ -174,6 +174,26 @@ def mark_news_read(session: Session, actor: dict, news_id: str) -> dict:
     }
 
 
+def mark_all_news_read(session: Session, actor: dict) -> dict:
+    """Mark every post she can see read, in one transaction; again, nothing."""
+    role = _role(actor)
+    if role != CAREGIVER:
+        raise PermissionDenied("Seule une intervenante marque une actualité lue.")
+    user_id = str(actor["id"])
+    unread_ids = select(News.id).where(
+        _visible_to(actor, role),
+        ~select(NewsRead.news_id)
+        .where(NewsRead.news_id == News.id, NewsRead.user_id == user_id)
+        .exists(),
+    )
+    now = clock.now()
+    marked = 0
+    for news_id in session.scalars(unread_ids).all():
+        values = {"news_id": news_id, "user_id": user_id, "read_at": now}
+        marked += session.execute(_insert_or_skip(session, values)).rowcount or 0
+    return {"marked": marked, "unread": 0}
+
+
 def render_body(body: str) -> str:
     """Safe HTML for a plain-text body: escaped, paragraphs and line breaks."""
     text = body.replace("\r\n", "\n").replace("\r", "\n").strip()

@@ -81,6 +81,11 @@ class NotificationsService(Health, ParkedEvents):
             return news.mark_news_read(session, actor, news_id)
 
     @rpc
+    def mark_all_news_read(self, actor):
+        with self.db.get_session() as session:
+            return news.mark_all_news_read(session, actor)
+
+    @rpc
     def publish_document(
         self,
         actor,

@@ -187,6 +187,26 @@ def test_marking_read_is_idempotent_and_counts_down(db_session, publish):
     assert page["unread"] == 1
 
 
+def test_marking_all_read_covers_what_she_sees_and_only_that(db_session, publish):
+    first = publish(staff(AGENCY_A), "Un")
+    publish(admin(), "Deux", "network")
+    publish(staff(AGENCY_B), "Ailleurs")
+    reader, colleague = caregiver(AGENCY_A), caregiver(AGENCY_A)
+    news.mark_news_read(db_session, reader, first["id"])
+
+    done = news.mark_all_news_read(db_session, reader)
+    again = news.mark_all_news_read(db_session, reader)
+    db_session.commit()
+
+    assert done == {"marked": 1, "unread": 0}
+    assert again == {"marked": 0, "unread": 0}
+    assert news.list_news(db_session, reader)["unread"] == 0
+    assert news.list_news(db_session, colleague)["unread"] == 2
+    assert news.list_news(db_session, caregiver(AGENCY_B))["unread"] == 2
+    with pytest.raises(PermissionDenied):
+        news.mark_all_news_read(db_session, staff(AGENCY_A))
+
+
 def test_read_flags_belong_to_each_caregiver(db_session, publish):
     post = publish(staff(AGENCY_A), "Un")
     reader, colleague = caregiver(AGENCY_A), caregiver(AGENCY_A)
