@@ -171,6 +171,11 @@ def test_news_and_a_document_from_the_agency_reach_her_alone(system, new_agency)
         assert desk.get_by_role("cell", name="Léa Rossi").is_visible()
         problems["agency_documents"] = serious_violations(desk)
         screenshot(desk, "agency-documents")
+        with desk.expect_download() as checking:
+            desk.get_by_role(
+                "link", name="Bulletin_de_paie_octobre_2026_ROSSI_Lea_CG005.pdf"
+            ).click()
+        assert Path(checking.value.path()).read_bytes() == PDF
 
         # She downloads it from her documents, with its name and its bytes.
         her.goto("/documents")

@@ -478,6 +478,9 @@ TABLE: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/agency/news"): agency(
         "/api/v1/agency/news", staff=201, body={"title": "B", "body": "B"}
     ),
+    ("GET", "/api/v1/agency/documents/<document_id>/file"): agency(
+        "/api/v1/agency/documents/{document_id}/file", staff=404
+    ),
     ("GET", "/api/v1/agency/documents"): agency("/api/v1/agency/documents"),
     ("POST", "/api/v1/agency/documents"): agency(
         "/api/v1/agency/documents",

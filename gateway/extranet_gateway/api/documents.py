@@ -58,7 +58,24 @@ def my_documents(call: Call):
     "Download one of my documents (PDF)",
 )
 def my_document_file(call: Call, document_id: str):
-    document = call.service.notifications_rpc.get_document_file(call.actor, document_id)
+    return _pdf(
+        call.service.notifications_rpc.get_document_file(call.actor, document_id)
+    )
+
+
+@route(
+    f"{AGENCY}/documents/<document_id>/file",
+    ["GET"],
+    STAFF,
+    "Download a document the agency published (PDF)",
+)
+def published_document_file(call: Call, document_id: str):
+    return _pdf(
+        call.service.notifications_rpc.get_document_file(call.actor, document_id)
+    )
+
+
+def _pdf(document: dict) -> Response:
     response = Response(
         base64.b64decode(document["content_base64"]), mimetype="application/pdf"
     )

@@ -172,16 +172,20 @@ def list_documents(session: Session, actor: dict) -> list[dict]:
 def get_document_file(
     session: Session, actor: dict, store: DocumentStore, document_id: object
 ) -> dict:
-    """The file of one of her documents, base64-encoded, checked against its
-    checksum. Anyone but the caregiver it is for gets NotFound."""
-    if (
-        _role(actor) != CAREGIVER
-        or not isinstance(document_id, str)
-        or "\x00" in document_id
-    ):
+    """The file of a document, base64-encoded, checked against its
+    checksum: for the caregiver it is for, or the staff of the agency that
+    published it (to check what went out). Anyone else gets NotFound."""
+    role = _role(actor)
+    if not isinstance(document_id, str) or "\x00" in document_id:
+        raise NotFound("Document introuvable.")
+    if role == CAREGIVER:
+        reach = _hers(actor)
+    elif role in PUBLISHERS and actor.get("agency_id"):
+        reach = Document.agency_id == str(actor["agency_id"])
+    else:
         raise NotFound("Document introuvable.")
     document = session.scalars(
-        select(Document).where(Document.id == document_id, _hers(actor))
+        select(Document).where(Document.id == document_id, reach)
     ).first()
     if document is None:
         _log.warning("document %s out of reach of %s", document_id, actor["id"])

@@ -199,7 +199,7 @@ def test_each_caregiver_lists_her_own_and_the_agencys(
     assert len(published) == 3
 
 
-def test_she_downloads_her_file_and_nobody_else_does(
+def test_she_and_her_agency_download_her_file_and_nobody_else_does(
     db_session, store, agency, make_agency, publish
 ):
     view = publish(staff(agency["id"]), caregiver_id=agency["ines"])
@@ -207,13 +207,17 @@ def test_she_downloads_her_file_and_nobody_else_does(
     got = documents.get_document_file(
         db_session, caregiver(agency["ines"], agency["id"]), store, view["id"]
     )
+    checked = documents.get_document_file(
+        db_session, staff(agency["id"]), store, view["id"]
+    )
 
     assert base64.b64decode(got["content_base64"]) == PDF
     assert got["content_type"] == "application/pdf"
+    assert checked == got
     for outsider in (
         caregiver(agency["lea"], agency["id"]),
-        staff(agency["id"]),
-        caregiver(agency["ines"], make_agency("Autre")),
+        staff(make_agency("Autre")),
+        caregiver(agency["ines"], make_agency("Encore une autre")),
     ):
         with pytest.raises(NotFound):
             documents.get_document_file(db_session, outsider, store, view["id"])
