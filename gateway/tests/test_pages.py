@@ -390,3 +390,32 @@ def test_a_duration_no_one_types_is_refused_beside_the_field(hours):
 
     assert answer.status_code == 400
     assert [name for name, _ in timesheets.calls if name == "decide"] == []
+
+
+def test_a_form_sent_twice_acts_once_and_shows_its_page():
+    timesheets = FakeRpc(month=MONTH, reasons=[], decide={})
+    gateway = FakeGateway(timesheets=timesheets)
+    form = {"status": "accepted", "form_id": "f-double-click"}
+
+    first = pages.page(gateway, request("POST", "/heures/2026-10/e1", form))
+    second = pages.page(gateway, request("POST", "/heures/2026-10/e1", form))
+
+    assert first.status_code == second.status_code == 303
+    assert second.headers["Location"].endswith("/heures/2026-10")
+    assert [name for name, _ in timesheets.calls].count("decide") == 1
+
+
+def test_a_refused_form_may_be_sent_again():
+    refusing = FakeRpc(
+        month=MONTH, reasons=[], decide=InvalidInput("Km ?", {"km": "nombre"})
+    )
+    form = {"status": "accepted", "km": "abc", "form_id": "f-refused"}
+
+    for _ in range(2):
+        answer = pages.page(
+            FakeGateway(timesheets=refusing),
+            request("POST", "/heures/2026-10/e1", form),
+        )
+        assert answer.status_code == 400
+
+    assert [name for name, _ in refusing.calls].count("decide") == 2

@@ -32,6 +32,7 @@ from extranet_gateway.pages.core import (
     HEADINGS,
     REFUSED,
     RULES,
+    SENT_FORMS,
     VIEWS,
     CsrfRefused,
     SignInNeeded,
@@ -83,6 +84,20 @@ def page(service, request: Request, body_limit: int | None = None) -> Response:
             message=f"Le champ « {refused} » contient un caractère invisible "
             "interdit : retapez-le sans copier-coller.",
         )
+    session = request.cookies.get(SESSION_COOKIE)
+    form_id = request.form.get("form_id") if request.method == "POST" else None
+    if session and form_id:
+        if not SENT_FORMS.reserve(session, form_id):
+            # Sent twice (a double click): the first one acts, this one
+            # shows the form's page and what the first did.
+            return redirect(nearest_page(request.path), 303)
+    answer = _view(service, request, endpoint, args)
+    if session and form_id and answer.status_code >= 400:
+        SENT_FORMS.release(session, form_id)
+    return answer
+
+
+def _view(service, request: Request, endpoint: str, args: dict) -> Response:
     try:
         return VIEWS[endpoint](service, request, **args)
     except CsrfRefused as refused:

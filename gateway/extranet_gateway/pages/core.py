@@ -35,6 +35,7 @@ it is idle or too old, and the next page then asks to sign in again.
 """
 
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -136,6 +137,9 @@ TEMPLATES.filters.update(
     km=_format_km,
 )
 
+TEMPLATES.globals["new_form_id"] = lambda: secrets.token_urlsafe(12)
+"""Each rendered form's own id (``form_id``): see ``SentForms``."""
+
 REFUSED = TEMPLATES.from_string(
     '{% extends "base.html" %}{% block content %}<h1>Formulaire refusé</h1>'
     '<p class="error" role="alert">{{ message }}</p>'
@@ -154,6 +158,40 @@ HEADINGS = {
     404: "Page introuvable",
     409: "Action impossible",
 }
+
+
+class SentForms:
+    """The forms a signed-in visitor has just sent, by session and form id,
+    so that a double click on "Publier" publishes once.
+
+    The first POST of a rendered form reserves its id; a second one while
+    the first runs, or after it succeeded, is sent to the form's page
+    instead of acting again. A refused form is shown again with a new id.
+    Kept in this gateway process for ``KEEP_SECONDS``: another gateway
+    instance does not know them (see the README's known limits).
+    """
+
+    KEEP_SECONDS = 600
+    LIMIT = 20_000
+
+    def __init__(self):
+        self._until: dict[tuple[str, str], float] = {}
+
+    def reserve(self, session: str, form_id: str) -> bool:
+        now = time.monotonic()
+        if len(self._until) > self.LIMIT:
+            self._until = {k: t for k, t in self._until.items() if t > now}
+        key = (session, form_id)
+        if self._until.get(key, 0) > now:
+            return False
+        self._until[key] = now + self.KEEP_SECONDS
+        return True
+
+    def release(self, session: str, form_id: str) -> None:
+        self._until.pop((session, form_id), None)
+
+
+SENT_FORMS = SentForms()
 
 
 class CsrfRefused(Forbidden):
