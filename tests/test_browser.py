@@ -16,8 +16,8 @@ from extranet_dev.mailbox import eventually
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from browser.helpers import (  # noqa: E402
     browser,
-    chromium_missing,
     link_in_mail,
+    needs_chromium,
     phone_page,
     screenshot,
     serious_violations,
@@ -25,7 +25,7 @@ from browser.helpers import (  # noqa: E402
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(chromium_missing(), reason="/usr/bin/chromium missing"),
+    needs_chromium,
 ]
 
 PASSWORD = "le goûter est à seize heures"

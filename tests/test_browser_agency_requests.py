@@ -19,8 +19,8 @@ from extranet_dev.mailbox import wait_for_mail
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from browser.helpers import (  # noqa: E402
     browser,
-    chromium_missing,
     confirmed_caregiver,
+    needs_chromium,
     screenshot,
     serious_violations,
     sign_in,
@@ -28,7 +28,7 @@ from browser.helpers import (  # noqa: E402
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(chromium_missing(), reason="/usr/bin/chromium missing"),
+    needs_chromium,
 ]
 
 PASSWORD = "le goûter est à seize heures"

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from browser.helpers import (  # noqa: E402
     account_for,
     browser,
-    chromium_missing,
+    needs_chromium,
     screenshot,
     serious_violations,
     sign_in,
@@ -27,7 +27,7 @@ from browser.helpers import (  # noqa: E402
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(chromium_missing(), reason="/usr/bin/chromium missing"),
+    needs_chromium,
 ]
 
 PASSWORD = "la sieste est à quatorze heures"

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
 
@@ -37,12 +38,12 @@ DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
 SERIOUS = {"serious", "critical"}
 
 
-def chromium_missing() -> bool:
-    """Whether to skip the browser tests; never under CI, where a missing
-    Chromium must fail them rather than let them pass unrun."""
-    if os.environ.get("EXTRANET_REQUIRE_CHROMIUM") == "1":
-        return False
-    return not Path(CHROMIUM).exists()
+# The browser tests are skipped where Chromium is missing, except under CI
+# (EXTRANET_REQUIRE_CHROMIUM=1), where they must fail rather than pass unrun.
+needs_chromium = pytest.mark.skipif(
+    not Path(CHROMIUM).exists() and os.environ.get("EXTRANET_REQUIRE_CHROMIUM") != "1",
+    reason=f"{CHROMIUM} missing",
+)
 
 
 @contextmanager
