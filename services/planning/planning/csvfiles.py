@@ -7,8 +7,11 @@ file in one go.
 
 A NUL character is refused wherever it stands (PostgreSQL cannot keep it in
 a text column; it is the mark of a damaged or binary file), on the line and
-in the column that hold it; a line the CSV reader cannot read at all is
-refused as a fault of the file on that line.
+in the column that hold it; a line the CSV reader cannot read at all (a
+quote opened and never closed, text glued to a closing quote, a value too
+long) is refused as a fault of the file on that line. The reader is strict so
+that an unclosed quote is such a fault, where a lenient reader would run the
+rest of the file into one value and import it.
 """
 
 import csv
@@ -23,7 +26,11 @@ _log = logging.getLogger(__name__)
 FILE = "file"
 NUL = "\x00"
 HAS_NUL = "caractère nul interdit (fichier abîmé ou mal exporté ?)"
-UNREADABLE = "ligne illisible (une valeur de plus de 131 072 signes ?)"
+TOO_LONG = "ligne illisible (une valeur de plus de 131 072 signes ?)"
+BAD_QUOTES = (
+    'ligne illisible : des guillemets mal fermés (un texte ouvert par « " » '
+    'doit se fermer par « " » juste avant la virgule suivante)'
+)
 
 
 @dataclass
@@ -71,12 +78,12 @@ def read_rows(text: str, columns: tuple[str, ...], faults: Faults) -> list[Row]:
         return []
 
     text = text.removeprefix("\ufeff")
-    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
+    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text), strict=True)
     try:
         header = [name.strip().lower() for name in next(reader)]
     except csv.Error as error:
         _log.warning("unreadable CSV header: %s", error)
-        faults.add(1, FILE, UNREADABLE)
+        faults.add(1, FILE, _unreadable(error))
         return []
     if any(NUL in name for name in header):
         faults.add(1, FILE, "en-tête : " + HAS_NUL)
@@ -96,7 +103,9 @@ def read_rows(text: str, columns: tuple[str, ...], faults: Faults) -> list[Row]:
             break
         except csv.Error as error:
             _log.warning("unreadable CSV line %d: %s", line, error)
-            faults.add(line, FILE, UNREADABLE + " ; la lecture s'est arrêtée là")
+            faults.add(
+                line, FILE, _unreadable(error) + " ; la lecture s'est arrêtée là"
+            )
             break
         previous_end = reader.line_num
         if not any(value.strip() for value in values):
@@ -116,6 +125,11 @@ def read_rows(text: str, columns: tuple[str, ...], faults: Faults) -> list[Row]:
         if not damaged:
             rows.append(row)
     return rows
+
+
+def _unreadable(error: csv.Error) -> str:
+    """Why the CSV reader gave up, in the agency's words."""
+    return TOO_LONG if "field limit" in str(error) else BAD_QUOTES
 
 
 def _delimiter(text: str) -> str:

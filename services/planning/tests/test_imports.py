@@ -298,3 +298,32 @@ def test_semicolon_exports_are_read_too(db_session, sample_families, import_shif
     shift = db_session.scalars(select(Shift)).one()
     assert shift.car_transport is True
     assert shift.notes == "Clés chez la voisine"
+
+
+@pytest.mark.parametrize(
+    "bad_line",
+    [
+        # A quote never closed: a lenient reader would import "Garde,non,x".
+        "Q-2,camille.martin@example.org,FA-LEF,2026-10-02 08:00,2026-10-02 09:00,"
+        '"Garde,non,x',
+        # Text glued to the closing quote.
+        "Q-2,camille.martin@example.org,FA-LEF,2026-10-02 08:00,2026-10-02 09:00,"
+        '"Garde"x,non,',
+    ],
+)
+def test_a_line_with_badly_closed_quotes_is_refused_on_its_line(
+    db_session, sample_families, import_shifts, bad_line
+):
+    text = shift_file(
+        "Q-1,camille.martin@example.org,FA-LEF,2026-10-01 08:00,2026-10-01 09:00,"
+        '"Garde, sortie d\'école",non,',
+        bad_line,
+    )
+
+    with pytest.raises(InvalidInput) as error:
+        import_shifts(text)
+
+    (fault,) = error.value.data["lines"]
+    assert (fault["line"], fault["field"]) == (3, "file")
+    assert "guillemets" in fault["message"]
+    assert shift_count(db_session) == 0
