@@ -1,10 +1,14 @@
 """The web pages without a broker: fake services record the RPCs the pages
 make, with the same actor the API passes."""
 
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
+from extranet_common import clock
 from extranet_common.errors import ConfirmationRequired, InvalidInput, NotAuthenticated
 from extranet_gateway import pages
 from extranet_gateway.auth import SESSION_COOKIE, csrf_token_for
@@ -419,3 +423,54 @@ def test_a_refused_form_may_be_sent_again():
         assert answer.status_code == 400
 
     assert [name for name, _ in refusing.calls].count("decide") == 2
+
+
+class WeekPlanning:
+    """Answers the shifts of the week (Monday to Sunday) holding ``day``."""
+
+    def __init__(self, *days):
+        self.shifts = [
+            {
+                "local_date": day,
+                "start": f"{day}T17:00:00+01:00",
+                "end": f"{day}T19:00:00+01:00",
+                "minutes": 120,
+                "family": {"name": f"Famille du {day}", "address": ""},
+            }
+            for day in days
+        ]
+        self.weeks = []
+
+    def caregiver_planning(self, actor, caregiver_id, view, day, mark_seen):
+        monday = date.fromisoformat(day)
+        monday -= timedelta(days=monday.weekday())
+        self.weeks.append(monday.isoformat())
+        return {
+            "shifts": [
+                shift
+                for shift in self.shifts
+                if monday <= date.fromisoformat(shift["local_date"])
+                and date.fromisoformat(shift["local_date"]) < monday + timedelta(7)
+            ]
+        }
+
+
+def test_her_home_lists_her_shifts_of_the_next_two_weeks_not_just_two_calendar_weeks():
+    planning = WeekPlanning("2026-10-31", "2026-11-02", "2026-11-13", "2026-11-16")
+    gateway = FakeGateway()
+    gateway.planning_rpc = planning
+    gateway.notifications_rpc = FakeRpc(
+        list_news={"items": [], "page": 1, "per_page": 3, "total": 0, "unread": 0}
+    )
+
+    # Saturday 31 October 2026, 18:00 in Paris: the shift of that day is on.
+    with clock.frozen(datetime(2026, 10, 31, 18, 0, tzinfo=ZoneInfo("Europe/Paris"))):
+        answer = pages.page(gateway, request("GET", "/"))
+
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 200
+    assert [
+        f"Famille du {day}" in page
+        for day in ("2026-10-31", "2026-11-02", "2026-11-13", "2026-11-16")
+    ] == [True, True, True, False]
+    assert planning.weeks == ["2026-10-26", "2026-11-02", "2026-11-09"]

@@ -38,6 +38,10 @@ from extranet_gateway.pages.core import (
 )
 from extranet_gateway.routing import STAFF_ROLES
 
+# The home page lists the next shifts within two weeks, a few at most.
+NEXT_SHIFTS_SPAN = timedelta(days=14)
+NEXT_SHIFTS_SHOWN = 5
+
 
 @view("/")
 def home(service, request: Request) -> Response:
@@ -53,11 +57,19 @@ def home(service, request: Request) -> Response:
     rpc = visit.service
     news = rpc.notifications_rpc.list_news(visit.actor, 1, 3)
     shifts = []
-    for day in (today, today + timedelta(days=7)):
+    horizon = now + NEXT_SHIFTS_SPAN
+    for day in (today, today + timedelta(days=7), today + timedelta(days=14)):
+        if len(shifts) >= NEXT_SHIFTS_SHOWN:
+            break
         week = rpc.planning_rpc.caregiver_planning(
             visit.actor, visit.actor["id"], "week", day.isoformat(), False
         )
-        shifts += [s for s in week["shifts"] if datetime.fromisoformat(s["end"]) > now]
+        shifts += [
+            s
+            for s in week["shifts"]
+            if datetime.fromisoformat(s["end"]) > now
+            and datetime.fromisoformat(s["start"]) < horizon
+        ]
     months = []
     for month in _open_months(today):
         sheet = rpc.timesheets_rpc.month(visit.actor, visit.actor["id"], month)
@@ -74,7 +86,11 @@ def home(service, request: Request) -> Response:
                 }
             )
     return visit.render(
-        "home.html", news=news, shifts=shifts[:5], months=months, today=today
+        "home.html",
+        news=news,
+        shifts=shifts[:NEXT_SHIFTS_SHOWN],
+        months=months,
+        today=today,
     )
 
 
