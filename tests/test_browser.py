@@ -210,6 +210,9 @@ def test_the_caregiver_journey_in_a_browser(system, october_evening, new_agency)
         wrong = page.goto("/planning/imprimer?view=annee")
         assert wrong.status == 400
         page.get_by_role("heading", name="Demande incomplète ou invalide").wait_for()
+        assert "« view » : Valeur attendue parmi : week, month." in page.inner_text(
+            "main"
+        )
         page.get_by_role("button", name="Se déconnecter").click()
         page.get_by_role("heading", name="Connexion").wait_for()
         # Signed out, the print view's link leads to the login page.

@@ -15,14 +15,21 @@ EMAIL = validate.Length(min=3, max=320)
 
 
 class Email(fields.Email):
-    """An email as typed, trimmed and in NFC form before it is checked."""
+    """An email as typed, trimmed and in NFC form before it is checked, and
+    no longer than mail servers carry (RFC 5321: 64 signs before the @, 254
+    in all)."""
 
-    default_error_messages = {"invalid": "Adresse email invalide."}
+    default_error_messages = {
+        "too_long": "Adresse trop longue : 64 signes au plus avant le @, 254 en tout.",
+    }
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, str):
             value = unicodedata.normalize("NFC", value).strip()
-        return super()._deserialize(value, attr, data, **kwargs)
+        email = super()._deserialize(value, attr, data, **kwargs)
+        if len(email) > 254 or len(email.rpartition("@")[0]) > 64:
+            raise self.make_error("too_long")
+        return email
 
 
 class StrictBool(fields.Boolean):

@@ -80,10 +80,13 @@ class GatewayService:
             target = quote(request.full_path.rstrip("?"))
             return redirect(f"/connexion?suite={target}", 303)
         try:
-            message = json.loads(answer.get_data())["error"]["message"]
+            error = json.loads(answer.get_data())["error"]
+            message, fields = error["message"], error.get("fields")
         except (ValueError, KeyError, TypeError):
             return answer
-        return pages.failure(self, request, answer.status_code, message)
+        if not isinstance(fields, dict):
+            fields = None
+        return pages.failure(self, request, answer.status_code, message, fields)
 
 
 def _wants_a_page(request) -> bool:

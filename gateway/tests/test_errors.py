@@ -56,3 +56,26 @@ def test_validation_errors_name_each_field():
 
     assert answer.status == 400
     assert answer.fields == {"email": "Adresse email invalide.", "a.b": "c"}
+
+
+def test_marshmallow_refusals_are_worded_in_french():
+    from marshmallow import Schema, fields
+
+    from extranet_gateway.schemas import PlanningQuery
+
+    class Settings(Schema):
+        grace_days = fields.Int(required=True)
+        title = fields.Str(required=True)
+
+    query = PlanningQuery().validate({"view": "year", "date": "2026-02-31"})
+    settings = Settings().validate({"grace_days": "abc", "extra": 1})
+
+    assert query == {
+        "view": ["Valeur attendue parmi : week, month."],
+        "date": ["Date attendue, qui existe, au format AAAA-MM-JJ."],
+    }
+    assert settings == {
+        "grace_days": ["Nombre entier attendu."],
+        "title": ["Champ obligatoire."],
+        "extra": ["Champ inconnu."],
+    }

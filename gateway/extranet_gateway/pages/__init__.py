@@ -118,12 +118,15 @@ def _view(service, request: Request, endpoint: str, args: dict) -> Response:
         return redirect(f"/connexion?suite={target}&perdu=1", 303)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a page
         error = to_http(exc)
-        return failure(service, request, error.status, error.message)
+        return failure(service, request, error.status, error.message, error.fields)
 
 
-def failure(service, request: Request, status: int, message: str) -> Response:
-    """The page saying why nothing could be shown, with the menu when the
-    visitor is signed in and the services answer."""
+def failure(
+    service, request: Request, status: int, message: str, fields=None
+) -> Response:
+    """The page saying why nothing could be shown, and which fields of the
+    address were at fault, with the menu when the visitor is signed in and
+    the services answer."""
     heading = HEADINGS.get(status, "Une erreur s'est produite")
     return render(
         FAILED,
@@ -131,6 +134,7 @@ def failure(service, request: Request, status: int, message: str) -> Response:
         status,
         heading=heading,
         message=message,
+        fields=fields,
         me=_menu_owner(service, request) if status < 500 else None,
         path=request.path,
     )

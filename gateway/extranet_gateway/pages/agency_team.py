@@ -56,7 +56,6 @@ REQUIRED = {
 MISREAD = {
     "first_name": "100 caractères au plus.",
     "last_name": "100 caractères au plus.",
-    "email": "Adresse email invalide (exemple : prenom.nom@exemple.fr).",
     "phone": "40 caractères au plus.",
     "ref": "40 caractères au plus.",
 }
@@ -113,8 +112,8 @@ def _invitation(typed: dict) -> dict:
     try:
         wanted = Invitation().load(given)
     except ValidationError as exc:
-        for name in exc.messages:
-            problems.setdefault(name, MISREAD.get(name, "Valeur refusée."))
+        for name, why in exc.messages.items():
+            problems.setdefault(name, MISREAD.get(name) or why[0])
         wanted = {}
     if problems:
         raise InvalidInput(
@@ -274,8 +273,8 @@ def _day(text: str, problems: dict) -> date | None:
         localtime.check_year(day.year)
     except ValueError:
         problems["date"] = (
-            "Date attendue au format JJ/MM/AAAA, entre "
-            f"{localtime.FIRST_YEAR} et {localtime.LAST_YEAR}."
+            "Date mal écrite ou qui n'existe pas : JJ/MM/AAAA ou AAAA-MM-JJ, "
+            f"entre {localtime.FIRST_YEAR} et {localtime.LAST_YEAR}."
         )
         return None
     return day

@@ -149,7 +149,9 @@ REFUSED = TEMPLATES.from_string(
 FAILED = TEMPLATES.from_string(
     '{% extends "base.html" %}{% block title %}{{ heading }}{% endblock %}'
     "{% block content %}<h1>{{ heading }}</h1>"
-    '<p class="error" role="alert">{{ message }}</p>'
+    '<div role="alert"><p class="error">{{ message }}</p>'
+    "{% if fields %}<ul>{% for name, why in fields.items() %}"
+    "<li>« {{ name }} » : {{ why }}</li>{% endfor %}</ul>{% endif %}</div>"
     '<p><a href="/">Retour à l\'accueil</a></p>{% endblock %}'
 )
 HEADINGS = {
