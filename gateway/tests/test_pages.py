@@ -474,3 +474,17 @@ def test_her_home_lists_her_shifts_of_the_next_two_weeks_not_just_two_calendar_w
         for day in ("2026-10-31", "2026-11-02", "2026-11-13", "2026-11-16")
     ] == [True, True, True, False]
     assert planning.weeks == ["2026-10-26", "2026-11-02", "2026-11-09"]
+
+
+def test_a_planning_address_with_a_date_that_does_not_exist_names_it():
+    planning = WeekPlanning()
+    gateway = FakeGateway()
+    gateway.planning_rpc = planning
+
+    answer = pages.page(gateway, request("GET", "/planning?vue=annee&date=2026-02-31"))
+
+    page = " ".join(answer.get_data(as_text=True).split())
+    assert answer.status_code == 400
+    assert "« vue » : « semaine » ou « mois » attendu." in page
+    assert "« date » : « 2026-02-31 » n&#39;est pas une date du calendrier" in page
+    assert planning.weeks == []

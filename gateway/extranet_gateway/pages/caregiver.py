@@ -94,13 +94,34 @@ def home(service, request: Request) -> Response:
     )
 
 
+PERIODS = {"semaine": "week", "mois": "month"}
+
+
+def _period(visit: Visit) -> tuple[str, date]:
+    """The view (week or month) and the day a planning address asks for:
+    this week when it says nothing, InvalidInput naming what it misspells."""
+    args = visit.request.args
+    problems = {}
+    wanted = PERIODS.get(args.get("vue") or "semaine")
+    if wanted is None:
+        problems["vue"] = "« semaine » ou « mois » attendu."
+    day = visit.today()
+    if args.get("date"):
+        try:
+            day = date.fromisoformat(args["date"])
+        except ValueError:
+            problems["date"] = (
+                f"« {args['date']} » n'est pas une date du calendrier "
+                "(AAAA-MM-JJ attendu)."
+            )
+    if problems:
+        raise InvalidInput("Cette adresse du planning est mal formée.", problems)
+    return wanted, day
+
+
 @view("/planning", role="caregiver")
 def planning(visit: Visit) -> Response:
-    wanted = "month" if visit.request.args.get("vue") == "mois" else "week"
-    try:
-        day = date.fromisoformat(visit.request.args.get("date", ""))
-    except ValueError:
-        day = visit.today()
+    wanted, day = _period(visit)
     sheet = visit.service.planning_rpc.caregiver_planning(
         visit.actor, visit.actor["id"], wanted, day.isoformat()
     )
