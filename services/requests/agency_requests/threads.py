@@ -67,8 +67,9 @@ def submit(
     """A caregiver's new request; ``body`` is the first message of its thread.
 
     With the agency's ``timezone``, the local hours of an unplanned
-    intervention are checked at once (a skipped or repeated hour is
-    refused); without it, the approval checks them. ``shift`` is the shift a
+    intervention are checked at once (a skipped or repeated hour is refused,
+    and so is one that has not started yet); without it, the approval
+    checks them. ``shift`` is the shift a
     planning change is about as planning found it among hers (an empty dict:
     planning found none); its day, hours and family are kept with the
     request, so that staff see which shift she means.
@@ -86,7 +87,13 @@ def submit(
         stored_details, detail_problems = check_details(category, details)
         problems.update(detail_problems)
         if category == UNPLANNED_INTERVENTION and timezone and not detail_problems:
-            problems.update(intervention_instants(stored_details, timezone)[2])
+            start, _, hour_problems = intervention_instants(stored_details, timezone)
+            problems.update(hour_problems)
+            if not hour_problems and start > clock.now():
+                problems["date"] = (
+                    "Cette intervention n'a pas encore commencé : déclarez-la "
+                    "une fois faite (une garde à venir se demande à l'agence)."
+                )
         if category == PLANNING_CHANGE and shift is not None and not detail_problems:
             if shift:
                 stored_details = _about_shift(shift)

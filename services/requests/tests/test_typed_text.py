@@ -2,10 +2,13 @@
 field named, on SQLite and PostgreSQL alike (PostgreSQL cannot keep a NUL,
 and date arithmetic overflows near year 1 or 9999)."""
 
+from datetime import UTC, datetime
+
 import pytest
 
 from agency_requests import approvals, threads
 from agency_requests.categories import HAS_NUL, YEARS, check_details
+from extranet_common import clock
 from extranet_common.errors import InvalidInput, NotFound
 
 PARIS = "Europe/Paris"
@@ -115,3 +118,16 @@ def test_a_planning_change_about_a_reference_with_a_nul_is_refused():
 def test_a_request_id_with_a_nul_is_unknown(db_session, camille):
     with pytest.raises(NotFound):
         threads.get(db_session, camille, "req\x00")
+
+
+def test_an_unplanned_intervention_that_has_not_started_is_refused(db_session, camille):
+    tomorrow = {**EVENING, "date": "2026-10-22"}
+
+    with clock.frozen(datetime(2026, 10, 21, 21, 0, tzinfo=UTC)):
+        done = submit(db_session, camille, tz=PARIS)
+        with pytest.raises(InvalidInput) as refused:
+            submit(db_session, camille, details=tomorrow, tz=PARIS)
+
+    assert done["details"]["date"] == "2026-10-21"
+    assert list(refused.value.fields) == ["date"]
+    assert "pas encore commencé" in refused.value.fields["date"]
