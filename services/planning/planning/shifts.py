@@ -570,7 +570,8 @@ def _file_instant(row, column: str, timezone: str, faults: Faults) -> datetime |
         faults.add(
             row.line,
             column,
-            f"date illisible « {text} » : format attendu AAAA-MM-JJ HH:MM",
+            f"date illisible ou inexistante « {text} » : format attendu "
+            "AAAA-MM-JJ HH:MM",
         )
         return None
 
