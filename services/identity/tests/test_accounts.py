@@ -234,8 +234,8 @@ def test_reset_request_for_unknown_email_sends_nothing(db_session, settings, age
         ("kqzvkqzvkqz", False),
         ("kqzv" * 16, True),
         ("kqzv" * 16 + "k", False),
-        ("é" * 36, True),
-        ("é" * 36 + "a", False),
+        ("éàè" * 12, True),
+        ("éàè" * 12 + "a", False),
     ],
 )
 def test_password_rules(password, accepted):
