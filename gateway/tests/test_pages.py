@@ -381,6 +381,7 @@ def test_a_method_no_page_takes_gets_a_french_page():
 
     assert answer.status_code == 405
     assert "ne reçoit pas de formulaire" in answer.get_data(as_text=True)
+    assert "GET" in answer.headers["Allow"].split(", ")
 
 
 @pytest.mark.parametrize("hours", ["9" * 5000, "²", "٣"])

@@ -350,3 +350,26 @@ def test_an_odd_page_number_is_read_without_failing(asked, page):
     from extranet_gateway.pages.publishing import _page_number
 
     assert _page_number(asked) == page
+
+
+@pytest.mark.parametrize(
+    ("file", "message"),
+    [
+        (
+            (io.BytesIO(b""), "octobre.csv", "text/csv"),
+            "Le fichier « octobre.csv » est vide.",
+        ),
+        (
+            (io.BytesIO(b""), "", "application/octet-stream"),
+            "Choisissez un fichier CSV.",
+        ),
+    ],
+)
+def test_an_empty_planning_file_is_told_apart_from_no_file(file, message):
+    gateway = FakeGateway(FakeRpc())
+
+    answer = pages.page(gateway, request("POST", "/agence/planning", {"file": file}))
+
+    assert answer.status_code == 400
+    assert message in text_of(answer)
+    assert gateway.planning_rpc.calls == []

@@ -60,13 +60,15 @@ def page(service, request: Request, body_limit: int | None = None) -> Response:
     adapter = PAGES.bind_to_environ(request.environ)
     try:
         endpoint, args = adapter.match()
-    except MethodNotAllowed:
+    except MethodNotAllowed as refused:
         if request.method in ("GET", "HEAD"):
             # The address of a form's answer, opened again: its page.
             return redirect(nearest_page(request.path), 303)
-        return failure(
+        answer = failure(
             service, request, 405, "Cette adresse ne reçoit pas de formulaire."
         )
+        answer.headers["Allow"] = ", ".join(refused.valid_methods or ())
+        return answer
     if body_limit is not None:
         if (request.content_length or 0) > body_limit:
             return _too_large(request, body_limit)

@@ -202,8 +202,12 @@ def agency_import(visit: Visit) -> Response:
     upload = visit.request.files.get("file")
     raw = upload.stream.read() if upload else b""
     try:
-        if not raw:
+        if not (upload and upload.filename):
             raise InvalidInput("Choisissez un fichier CSV.", {"file": "aucun fichier"})
+        if not raw:
+            raise InvalidInput(
+                f"Le fichier « {upload.filename} » est vide.", {"file": "fichier vide"}
+            )
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
