@@ -489,3 +489,20 @@ def test_a_planning_address_with_a_date_that_does_not_exist_names_it():
     assert "« vue » : « semaine » ou « mois » attendu." in page
     assert "« date » : « 2026-02-31 » n&#39;est pas une date du calendrier" in page
     assert planning.weeks == []
+
+
+def test_a_closed_month_counts_her_entries_left_unvalidated():
+    closed = {
+        **MONTH,
+        "status": "closed",
+        "totals": {**MONTH["totals"], "accepted": 1, "not_validated": 13},
+    }
+    gateway = FakeGateway(timesheets=FakeRpc(month=closed, reasons=[]))
+
+    answer = pages.page(gateway, request("GET", "/heures/2026-10"))
+
+    page = " ".join(answer.get_data(as_text=True).split())
+    assert answer.status_code == 200
+    assert (
+        "1 acceptée(s), 0 refusée(s), 13 non validée(s), payée(s) comme prévu" in page
+    )
