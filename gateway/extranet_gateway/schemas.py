@@ -12,6 +12,8 @@ from extranet_common.localtime import FIRST_YEAR, LAST_YEAR
 
 NAME = validate.Length(min=1, max=100)
 EMAIL = validate.Length(min=3, max=320)
+LAST_PAGE = 10_000
+"""notifications' last page (``news.PAGE_MAX``)."""
 
 
 class Email(fields.Email):
@@ -162,7 +164,7 @@ class News(Schema):
 
 
 class Paging(Schema):
-    page = fields.Int(load_default=1, validate=validate.Range(min=1))
+    page = fields.Int(load_default=1, validate=validate.Range(min=1, max=LAST_PAGE))
     per_page = fields.Int(load_default=20, validate=validate.Range(min=1, max=100))
 
 

@@ -32,6 +32,7 @@ from extranet_gateway.pages.core import (
     see,
     view,
 )
+from extranet_gateway.schemas import LAST_PAGE
 
 DOCUMENT_TYPES = {
     "payslip": "Bulletin de paie",
@@ -48,7 +49,6 @@ the form; the service checks them."""
 
 NEWS_PER_PAGE = 10
 AGENCY_NEWS_PER_PAGE = 20
-LAST_PAGE = 10_000
 
 
 def document_type(code) -> str:

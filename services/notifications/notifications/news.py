@@ -37,6 +37,8 @@ ROLES = {CAREGIVER, STAFF, BACKOFFICE, ADMIN}
 TITLE_MAX = 200
 BODY_MAX = 20_000
 PER_PAGE_MAX = 100
+PAGE_MAX = 10_000
+"""Beyond it, (page - 1) * per_page would overflow the database's integers."""
 NUL = "\x00"
 HAS_NUL = "caractère nul interdit"
 
@@ -298,8 +300,8 @@ def _usable_id(value: object) -> bool:
 
 def _paging(page: object, per_page: object) -> tuple[int, int]:
     fields = {}
-    if not _is_int(page) or page < 1:
-        fields["page"] = "entier à partir de 1"
+    if not _is_int(page) or not 1 <= page <= PAGE_MAX:
+        fields["page"] = f"entier de 1 à {PAGE_MAX}"
     if not _is_int(per_page) or not 1 <= per_page <= PER_PAGE_MAX:
         fields["per_page"] = f"entier de 1 à {PER_PAGE_MAX}"
     if fields:

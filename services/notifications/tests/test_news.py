@@ -159,7 +159,13 @@ def test_pages_split_the_list(db_session, publish):
 
 @pytest.mark.parametrize(
     ("page", "per_page", "field"),
-    [(0, 20, "page"), (1, 0, "per_page"), (1, 101, "per_page"), ("1", 20, "page")],
+    [
+        (0, 20, "page"),
+        (1, 0, "per_page"),
+        (1, 101, "per_page"),
+        ("1", 20, "page"),
+        (922337203685477580, 20, "page"),
+    ],
 )
 def test_bad_paging_is_refused(db_session, page, per_page, field):
     with pytest.raises(InvalidInput) as error:
