@@ -1,6 +1,9 @@
 """The web pages without a broker: fake services record the RPCs the pages
 make, with the same actor the API passes."""
 
+import io
+import threading
+import time
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,6 +25,7 @@ CAREGIVER = {
     "agency": {"id": "A", "name": "Agence", "timezone": "Europe/Paris"},
 }
 ACTOR = {"id": "u1", "role": "caregiver", "agency_id": "A"}
+STAFF_PRINCIPAL = {**CAREGIVER, "id": "s1", "role": "staff", "first_name": "Accueil"}
 RULES = {"text": "Entre 12 et 64 caractères.", "min_length": 12, "max_length": 64}
 MONTH = {
     "month": "2026-10",
@@ -397,7 +401,7 @@ def test_a_duration_no_one_types_is_refused_beside_the_field(hours):
     assert [name for name, _ in timesheets.calls if name == "decide"] == []
 
 
-def test_a_form_sent_twice_acts_once_and_shows_its_page():
+def test_a_form_sent_twice_acts_once_and_shows_where_the_first_went():
     timesheets = FakeRpc(month=MONTH, reasons=[], decide={})
     gateway = FakeGateway(timesheets=timesheets)
     form = {"status": "accepted", "form_id": "f-double-click"}
@@ -406,8 +410,78 @@ def test_a_form_sent_twice_acts_once_and_shows_its_page():
     second = pages.page(gateway, request("POST", "/heures/2026-10/e1", form))
 
     assert first.status_code == second.status_code == 303
-    assert second.headers["Location"].endswith("/heures/2026-10")
+    assert second.headers["Location"] == first.headers["Location"]
+    assert second.headers["Location"].endswith("/heures/2026-10#e-e1")
     assert [name for name, _ in timesheets.calls].count("decide") == 1
+
+
+class SlowDecision(FakeRpc):
+    """A timesheets service whose ``decide`` waits until it is let go."""
+
+    def __init__(self):
+        super().__init__(month=MONTH, reasons=[])
+        self.let_go = threading.Event()
+
+    def decide(self, *args):
+        self.calls.append(("decide", args))
+        assert self.let_go.wait(5), "the test never let the decision go"
+        return {}
+
+
+def test_a_second_click_while_the_first_runs_waits_for_its_answer():
+    timesheets = SlowDecision()
+    gateway = FakeGateway(timesheets=timesheets)
+    form = {"status": "accepted", "form_id": "f-slow"}
+    answers = {}
+
+    def send(name):
+        answers[name] = pages.page(gateway, request("POST", "/heures/2026-10/e1", form))
+
+    first = threading.Thread(target=send, args=("first",))
+    first.start()
+    while not timesheets.calls:
+        time.sleep(0.01)
+    second = threading.Thread(target=send, args=("second",))
+    second.start()
+    time.sleep(0.2)
+    waiting = second.is_alive()
+    timesheets.let_go.set()
+    first.join(5)
+    second.join(5)
+
+    assert waiting, "the second click waits while the first one runs"
+    assert answers["second"].headers["Location"] == answers["first"].headers["Location"]
+    assert [name for name, _ in timesheets.calls].count("decide") == 1
+
+
+def test_a_second_click_gets_the_page_the_first_showed():
+    import_answer = {
+        "total": 3,
+        "created": 3,
+        "updated": 0,
+        "unchanged": 0,
+        "warnings": [],
+    }
+    planning = FakeRpc(import_shifts_csv=import_answer)
+    gateway = FakeGateway()
+    gateway.planning_rpc = planning
+    gateway.authenticator.principal = lambda token, rpc: STAFF_PRINCIPAL
+    form = {"form_id": "f-import"}
+
+    def send():
+        upload = {**form, "file": (io.BytesIO(b"external_id\n"), "p.csv", "text/csv")}
+        sent = request("POST", "/agence/planning", upload)
+        try:
+            return pages.page(gateway, sent)
+        finally:
+            sent.close()
+            sent.environ["wsgi.input"].close()
+
+    first, second = send(), send()
+
+    assert first.status_code == second.status_code == 200
+    assert second.get_data() == first.get_data()
+    assert [name for name, _ in planning.calls] == ["import_shifts_csv"]
 
 
 def test_a_refused_form_may_be_sent_again():

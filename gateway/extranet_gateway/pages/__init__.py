@@ -88,14 +88,20 @@ def page(service, request: Request, body_limit: int | None = None) -> Response:
         )
     session = request.cookies.get(SESSION_COOKIE)
     form_id = request.form.get("form_id") if request.method == "POST" else None
-    if session and form_id:
+    if session and form_id and not SENT_FORMS.reserve(session, form_id):
+        # Sent twice (a double click): the first one acts, this one shows
+        # what the first answered, or acts when the first was refused.
+        earlier = SENT_FORMS.first_answer(session, form_id)
+        if earlier is not None:
+            return earlier
         if not SENT_FORMS.reserve(session, form_id):
-            # Sent twice (a double click): the first one acts, this one
-            # shows the form's page and what the first did.
             return redirect(nearest_page(request.path), 303)
     answer = _view(service, request, endpoint, args)
-    if session and form_id and answer.status_code >= 400:
-        SENT_FORMS.release(session, form_id)
+    if session and form_id:
+        if answer.status_code >= 400:
+            SENT_FORMS.release(session, form_id)
+        else:
+            SENT_FORMS.done(session, form_id, answer)
     return answer
 
 

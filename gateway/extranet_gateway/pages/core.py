@@ -162,35 +162,91 @@ HEADINGS = {
 }
 
 
+PAGE_HEADERS = {
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": (
+        "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
+    ),
+}
+"""Every page's headers: never cached, never framed, nothing from elsewhere."""
+
+
+@dataclass
+class _Sent:
+    until: float
+    finished: bool = False
+    answer: Response | None = None
+
+
 class SentForms:
     """The forms a signed-in visitor has just sent, by session and form id,
     so that a double click on "Publier" publishes once.
 
-    The first POST of a rendered form reserves its id; a second one while
-    the first runs, or after it succeeded, is sent to the form's page
-    instead of acting again. A refused form is shown again with a new id.
-    Kept in this gateway process for ``KEEP_SECONDS``: another gateway
-    instance does not know them (see the README's known limits).
+    The first POST of a rendered form reserves its id and acts. A second one
+    waits for the first (up to ``WAIT_SECONDS``) and is given the same
+    answer: the page the first was sent to, or the page it showed when that
+    page is small (``REPLAY_MAX_BYTES``), so the browser, which shows the
+    last answer, shows what was done. When the first was refused, the second
+    acts in its turn and shows the refusal; when the first outlasts the
+    wait, the second goes to the form's page. Kept in this gateway process
+    for ``KEEP_SECONDS``: another gateway instance does not know them (see
+    the README's known limits).
     """
 
     KEEP_SECONDS = 600
     LIMIT = 20_000
+    WAIT_SECONDS = 15
+    POLL_SECONDS = 0.05
+    REPLAY_MAX_BYTES = 64 * 1024
 
     def __init__(self):
-        self._until: dict[tuple[str, str], float] = {}
+        self._sent: dict[tuple[str, str], _Sent] = {}
 
     def reserve(self, session: str, form_id: str) -> bool:
         now = time.monotonic()
-        if len(self._until) > self.LIMIT:
-            self._until = {k: t for k, t in self._until.items() if t > now}
+        if len(self._sent) > self.LIMIT:
+            self._sent = {k: v for k, v in self._sent.items() if v.until > now}
         key = (session, form_id)
-        if self._until.get(key, 0) > now:
+        sent = self._sent.get(key)
+        if sent is not None and sent.until > now:
             return False
-        self._until[key] = now + self.KEEP_SECONDS
+        self._sent[key] = _Sent(now + self.KEEP_SECONDS)
         return True
 
     def release(self, session: str, form_id: str) -> None:
-        self._until.pop((session, form_id), None)
+        self._sent.pop((session, form_id), None)
+
+    def done(self, session: str, form_id: str, answer: Response) -> None:
+        """Keep what the first sending answered, for a second one."""
+        sent = self._sent.get((session, form_id))
+        if sent is None:
+            return
+        sent.finished = True
+        if answer.status_code in (301, 302, 303) and answer.location:
+            sent.answer = redirect(answer.location, 303)
+        elif answer.status_code == 200 and not answer.direct_passthrough:
+            body = answer.get_data()
+            if len(body) <= self.REPLAY_MAX_BYTES:
+                sent.answer = Response(
+                    body, 200, mimetype=answer.mimetype, headers=PAGE_HEADERS
+                )
+
+    def first_answer(self, session: str, form_id: str) -> Response | None:
+        """The answer the first sending got, once it has one; None when it
+        was refused or is still running after the wait."""
+        key = (session, form_id)
+        deadline = time.monotonic() + self.WAIT_SECONDS
+        while True:
+            sent = self._sent.get(key)
+            if sent is None:
+                return None
+            if sent.finished:
+                return sent.answer
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(self.POLL_SECONDS)
 
 
 SENT_FORMS = SentForms()
@@ -294,12 +350,7 @@ def render(name, request: Request, status: int = 200, **context) -> Response:
     template = TEMPLATES.get_template(name) if isinstance(name, str) else name
     html = template.render(csrf_token=token, **context)
     response = Response(html, status=status, mimetype="text/html")
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
-    )
+    response.headers.update(PAGE_HEADERS)
     if not request.cookies.get(SESSION_COOKIE) and not request.cookies.get(CSRF_COOKIE):
         response.set_cookie(
             CSRF_COOKIE,
