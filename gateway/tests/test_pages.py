@@ -388,6 +388,14 @@ def test_a_method_no_page_takes_gets_a_french_page():
     assert "GET" in answer.headers["Allow"].split(", ")
 
 
+def test_a_form_address_opened_with_another_method_says_it_takes_a_form():
+    answer = pages.page(FakeGateway(), request("PUT", "/connexion", signed_in=False))
+
+    assert answer.status_code == 405
+    assert "reçoit un formulaire, pas la méthode PUT" in answer.get_data(as_text=True)
+    assert "POST" in answer.headers["Allow"].split(", ")
+
+
 @pytest.mark.parametrize("hours", ["9" * 5000, "²", "٣"])
 def test_a_duration_no_one_types_is_refused_beside_the_field(hours):
     timesheets = FakeRpc(month=MONTH, reasons=[], decide={})

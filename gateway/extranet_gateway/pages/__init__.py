@@ -64,10 +64,14 @@ def page(service, request: Request, body_limit: int | None = None) -> Response:
         if request.method in ("GET", "HEAD"):
             # The address of a form's answer, opened again: its page.
             return redirect(nearest_page(request.path), 303)
-        answer = failure(
-            service, request, 405, "Cette adresse ne reçoit pas de formulaire."
+        allowed = refused.valid_methods or []
+        why = (
+            f"Cette adresse reçoit un formulaire, pas la méthode {request.method}."
+            if "POST" in allowed
+            else "Cette adresse ne reçoit pas de formulaire."
         )
-        answer.headers["Allow"] = ", ".join(refused.valid_methods or ())
+        answer = failure(service, request, 405, why)
+        answer.headers["Allow"] = ", ".join(allowed)
         return answer
     if body_limit is not None:
         if (request.content_length or 0) > body_limit:
