@@ -134,7 +134,7 @@ def test_the_caregiver_journey_in_a_browser(system, october_evening, new_agency)
         page.get_by_role("link", name="← Précédent").click()
         page.get_by_role("heading", name="Octobre 2026", exact=True).wait_for()
         printable = page.get_by_role("link", name="Version à imprimer")
-        assert "/planning/imprimer?view=month" in printable.get_attribute("href")
+        assert "/planning/imprimer?vue=mois" in printable.get_attribute("href")
         problems["planning"] = serious_violations(page)
         screenshot(page, "planning", for_docs=True)
 
@@ -207,16 +207,14 @@ def test_the_caregiver_journey_in_a_browser(system, october_evening, new_agency)
         problems["not_found"] = serious_violations(page)
         plain = page.goto("/planning/imprimer?utm_source=sms")
         assert plain.status == 200, "the print view defaults to this week"
-        wrong = page.goto("/planning/imprimer?view=annee")
+        wrong = page.goto("/planning/imprimer?vue=annee")
         assert wrong.status == 400
         page.get_by_role("heading", name="Demande incomplète ou invalide").wait_for()
-        assert "« view » : Valeur attendue parmi : week, month." in page.inner_text(
-            "main"
-        )
+        assert "« vue » : « semaine » ou « mois » attendu." in page.inner_text("main")
         page.get_by_role("button", name="Se déconnecter").click()
         page.get_by_role("heading", name="Connexion").wait_for()
         # Signed out, the print view's link leads to the login page.
-        page.goto("/planning/imprimer?view=month&date=2026-10-01")
+        page.goto("/planning/imprimer?vue=mois&date=2026-10-01")
         page.get_by_role("heading", name="Connexion").wait_for()
         assert "suite=/planning/imprimer" in page.url
 

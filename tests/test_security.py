@@ -409,7 +409,6 @@ TABLE: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/me/planning/print"): mine(
         "/api/v1/me/planning/print?date=2026-10-05"
     ),
-    ("GET", "/planning/imprimer"): mine("/planning/imprimer?date=2026-10-05"),
     ("GET", "/api/v1/me/planning.ics"): mine("/api/v1/me/planning.ics"),
     ("POST", "/api/v1/me/planning/feed"): mine("/api/v1/me/planning/feed", same=201),
     ("GET", "/api/v1/me/availability"): mine("/api/v1/me/availability"),

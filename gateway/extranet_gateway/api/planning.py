@@ -1,8 +1,8 @@
 """Planning: her shifts (JSON, print page, calendar feed); the agency's
 families and shifts.
 
-The print page is served at ``/planning/imprimer`` and, under the API
-entrypoint, at ``/api/v1/me/planning/print``: one A4 page per week, in
+The print page is served at ``/api/v1/me/planning/print`` and, as a web
+page, at ``/planning/imprimer`` (pages.caregiver): one A4 page per week, in
 black and white. The calendar feed is served to her session and, for
 calendar apps that cannot sign in, at a secret address she can renew.
 """
@@ -52,23 +52,30 @@ def _day(call: Call) -> str:
 
 
 @route(
-    "/planning/imprimer",
+    f"{ME}/planning/print",
     ["GET"],
     CAREGIVER,
-    "My planning as a page to print (HTML, one A4 page per week)",
+    "My planning as a page to print (HTML, one A4 page per week; the web "
+    "page /planning/imprimer)",
     query=schemas.PlanningQuery,
 )
 def print_page(call: Call):
-    planning = call.service.planning_rpc.caregiver_planning(
-        call.actor,
-        call.actor["id"],
-        call.args["view"],
-        _day(call),
-        False,
+    return printed_planning(
+        call.service, call.actor, call.principal, call.args["view"], _day(call)
+    )
+
+
+def printed_planning(
+    service, actor: dict, principal: dict, view: str, day: str
+) -> Response:
+    """A caregiver's week or month (``view``) holding ``day``, as the page
+    to print."""
+    planning = service.planning_rpc.caregiver_planning(
+        actor, actor["id"], view, day, False
     )
     html = TEMPLATES.get_template("planning_print.html").render(
-        person=call.principal,
-        agency=call.agency,
+        person=principal,
+        agency=principal.get("agency") or {},
         title=_title(planning),
         weeks=print_weeks(planning),
         total=_duration(planning["total_minutes"]),
@@ -78,15 +85,6 @@ def print_page(call: Call):
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
-
-
-route(
-    f"{ME}/planning/print",
-    ["GET"],
-    CAREGIVER,
-    "My planning as a page to print (same as /planning/imprimer)",
-    query=schemas.PlanningQuery,
-)(print_page)
 
 
 @route(f"{ME}/planning.ics", ["GET"], CAREGIVER, "My shifts as an iCalendar feed")

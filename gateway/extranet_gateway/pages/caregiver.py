@@ -15,6 +15,7 @@ from extranet_common.errors import (
 )
 from extranet_common.french import MONTHS
 from extranet_common.localtime import month_key, parse_month, week_days
+from extranet_gateway.api.planning import printed_planning
 from extranet_gateway.auth import (
     SESSION_COOKIE,
 )
@@ -106,17 +107,25 @@ def _period(visit: Visit) -> tuple[str, date]:
     if wanted is None:
         problems["vue"] = "« semaine » ou « mois » attendu."
     day = visit.today()
-    if args.get("date"):
+    typed = (args.get("date") or "").strip()
+    if typed:
         try:
-            day = date.fromisoformat(args["date"])
+            day = date.fromisoformat(typed)
         except ValueError:
             problems["date"] = (
-                f"« {args['date']} » n'est pas une date du calendrier "
-                "(AAAA-MM-JJ attendu)."
+                f"« {typed} » n'est pas une date du calendrier (AAAA-MM-JJ attendu)."
             )
     if problems:
         raise InvalidInput("Cette adresse du planning est mal formée.", problems)
     return wanted, day
+
+
+@view("/planning/imprimer", role="caregiver")
+def planning_print(visit: Visit) -> Response:
+    wanted, day = _period(visit)
+    return printed_planning(
+        visit.service, visit.actor, visit.principal, wanted, day.isoformat()
+    )
 
 
 @view("/planning", role="caregiver")
