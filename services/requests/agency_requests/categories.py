@@ -57,6 +57,11 @@ def _unplanned_intervention(details: dict) -> Checked:
     end = _time(details.get("end"))
     if end is None:
         problems["end"] = "Indiquez l'heure de fin (HH:MM)."
+    elif end == start:
+        problems["end"] = (
+            "L'heure de fin est celle du début : indiquez quand l'intervention "
+            "s'est terminée (une fin plus tôt que le début veut dire le lendemain)."
+        )
 
     family = _text(details.get("family"))
     if not family:

@@ -43,6 +43,7 @@ def test_an_unplanned_intervention_may_end_the_next_day():
         ("start", "25:00"),
         ("start", None),
         ("end", "21h"),
+        ("end", "18:30"),
         ("family", "   "),
         ("family", "x" * 201),
         ("comment", 12),
