@@ -18,18 +18,20 @@ LAST_PAGE = 10_000
 
 class Email(fields.Email):
     """An email as typed, trimmed and in NFC form before it is checked, and
-    no longer than mail servers carry (RFC 5321: 64 signs before the @, 254
-    in all)."""
+    no longer than mail servers carry (RFC 5321: 64 bytes before the @, 254
+    in all, in UTF-8)."""
 
     default_error_messages = {
-        "too_long": "Adresse trop longue : 64 signes au plus avant le @, 254 en tout.",
+        "too_long": "Adresse trop longue : 64 caractères au plus avant le @ et 254 en "
+        "tout (une lettre accentuée compte pour deux).",
     }
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, str):
             value = unicodedata.normalize("NFC", value).strip()
         email = super()._deserialize(value, attr, data, **kwargs)
-        if len(email) > 254 or len(email.rpartition("@")[0]) > 64:
+        local = email.rpartition("@")[0]
+        if len(email.encode("utf-8")) > 254 or len(local.encode("utf-8")) > 64:
             raise self.make_error("too_long")
         return email
 

@@ -214,9 +214,9 @@ def test_the_confirmation_names_who_was_invited_and_says_an_email_left():
             "Adresse email invalide",
         ),
         (
-            {"first_name": "Léa", "last_name": "Rossi", "email": "x" * 65 + "@ex.org"},
+            {"first_name": "Léa", "last_name": "Rossi", "email": "é" * 33 + "@ex.org"},
             "email",
-            "Adresse trop longue : 64 signes au plus avant le @",
+            "Adresse trop longue : 64 caractères au plus avant le @",
         ),
         (
             {"first_name": "", "last_name": "Rossi", "email": "lea@example.org"},
